@@ -1,0 +1,109 @@
+# tracewarp - top-level build.
+#
+#   make            build/tracewarp
+#   make test       install missing packages, style check, unit tests (plain
+#                   and ASan+UBSan), end-to-end tests
+#   make demo       install missing packages, run the main job on bundled
+#                   input
+#   make bench      benchmarks side by side with the tools users know
+#   make clean
+#
+# Variables: CC=clang, BUILD=dir, SAN=1 (ASan+UBSan), NDEBUG=1.
+
+CC ?= cc
+BUILD ?= build
+PKG_CONFIG ?= pkg-config
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla
+CFLAGS ?= -O2 -g
+CFLAGS += -std=c17 -D_GNU_SOURCE $(WARN) -I. -MMD -MP
+LDLIBS :=
+
+ifeq ($(SAN),1)
+CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+	-fno-sanitize-recover=all
+LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(NDEBUG),1)
+CFLAGS += -DNDEBUG
+endif
+
+# Third-party libraries, found with pkg-config.  A missing one stops the
+# build with the install command (tools/install-deps.sh prints it).
+PKGS := jansson libcrypto yaml-0.1 libpcap zlib
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CFLAGS += $(PKG_CFLAGS)
+LDLIBS += $(PKG_LIBS) -lm
+
+LIB_DIRS := trace capture redact replay
+LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+CLI_SRCS := $(wildcard cli/*.c)
+TEST_SRCS := $(wildcard tests/unit/test_*.c)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+LIB := $(BUILD)/libtracewarp.a
+BIN := $(BUILD)/tracewarp
+
+.PHONY: all test unit unit-asan e2e style demo bench clean deps check-pkgs
+
+all: check-pkgs $(BIN)
+
+check-pkgs:
+	@$(PKG_CONFIG) --exists $(PKGS) || { \
+		echo "missing libraries: run tools/install-deps.sh" >&2; \
+		exit 1; }
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BIN): $(CLI_OBJS) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(CLI_OBJS) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) \
+		-o $@ $< $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+deps:
+	@tools/install-deps.sh
+
+# The unit suites, one binary per module; each prints cmocka's summary.
+unit: check-pkgs $(TEST_BINS)
+	@tools/run-unit.sh $(TEST_BINS)
+
+unit-asan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 CC=clang unit
+
+e2e: all
+	@tests/e2e/run.sh $(BIN)
+
+style:
+	@tools/check-style.sh
+
+test: deps
+	@$(MAKE) --no-print-directory style
+	@$(MAKE) --no-print-directory unit
+	@$(MAKE) --no-print-directory unit-asan
+	@$(MAKE) --no-print-directory e2e
+
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@tools/demo.sh $(BIN)
+
+bench: deps
+	@$(MAKE) --no-print-directory all NDEBUG=1 BUILD=$(BUILD)/release
+	@tools/bench/run.sh $(BUILD)/release/tracewarp
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(LIB_OBJS:.o=.d) $(CLI_OBJS:.o=.d)
