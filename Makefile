@@ -31,13 +31,17 @@ endif
 
 # Third-party libraries, found with pkg-config.  A missing one stops the
 # build with the install command (tools/install-deps.sh prints it).
-PKGS := jansson libcrypto yaml-0.1 libpcap zlib
+PKGS := jansson libcrypto yaml-0.1 libpcap zlib libnghttp2
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS += $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
 
-LIB_DIRS := trace capture redact replay
+# libnet ships libnet-config, not a pkg-config file.
+LIBNET_CONFIG ?= libnet-config
+LDLIBS += $(shell $(LIBNET_CONFIG) --libs 2>/dev/null)
+
+LIB_DIRS := trace capture redact replay tools/generate
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
 CLI_SRCS := $(wildcard cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
@@ -48,7 +52,7 @@ TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 LIB := $(BUILD)/libtracewarp.a
 BIN := $(BUILD)/tracewarp
 
-.PHONY: all test unit unit-asan e2e style demo bench clean deps check-pkgs
+.PHONY: all test unit unit-asan e2e e2e-asan style demo bench clean deps check-pkgs
 
 all: check-pkgs $(BIN)
 
@@ -80,8 +84,12 @@ deps:
 unit: check-pkgs $(TEST_BINS)
 	@tools/run-unit.sh $(TEST_BINS)
 
+# The same suites, and the end-to-end tests, on a clang ASan+UBSan build.
 unit-asan:
 	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 CC=clang unit
+
+e2e-asan:
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/asan SAN=1 CC=clang e2e
 
 e2e: all
 	@tests/e2e/run.sh $(BIN)
@@ -94,6 +102,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory e2e
+	@$(MAKE) --no-print-directory e2e-asan
 
 demo: deps
 	@$(MAKE) --no-print-directory all

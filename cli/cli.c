@@ -10,6 +10,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "trace/error.h"
 
 int tw_cli_exit_code(int err)
@@ -27,7 +29,9 @@ int tw_cli_exit_code(int err)
 	}
 }
 
-static void vmsg(const char *verb, const char *fmt, va_list ap)
+__attribute__((format(printf, 2, 0))) static void vmsg(const char *verb,
+                                                       const char *fmt,
+                                                       va_list ap)
 {
 	fprintf(stderr, "tracewarp %s: ", verb);
 	vfprintf(stderr, fmt, ap);
@@ -148,7 +152,7 @@ char *tw_cli_fmt_si(double v, const char *unit, char *buf, size_t len)
 		v /= 1000.0;
 		i++;
 	}
-	snprintf(buf, len, i ? "%.2f %s%s" : "%.0f %s%s", v, pfx[i], unit);
+	snprintf(buf, len, "%.2f %s%s", v, pfx[i], unit);
 	return buf;
 }
 
@@ -196,4 +200,30 @@ void tw_progress_end(struct tw_progress *p)
 	/* Only a line that was drawn needs clearing. */
 	if (p->on && p->last_ns != p->start_ns)
 		fprintf(stderr, "\r%*s\r", 70, "");
+}
+
+char *tw_cli_escape(const char *in, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	for (; *in && o + 5 < len; in++) {
+		unsigned char c = (unsigned char)*in;
+
+		if (c >= 0x20 && c < 0x7f && c != '\\')
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+	}
+	buf[o] = 0;
+	return buf;
+}
+
+json_t *tw_cli_json_str(const char *s)
+{
+	json_t *j = json_string(s);
+	char buf[4096];
+
+	if (j)
+		return j;
+	return json_string(tw_cli_escape(s, buf, sizeof(buf)));
 }

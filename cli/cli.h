@@ -32,6 +32,15 @@ int tw_cli_usage_error(const char *verb, const char *fmt, ...)
  * KiB/MiB/GiB (1024) suffix.  Returns false on junk or overflow. */
 bool tw_cli_parse_u64(const char *s, uint64_t *out);
 
+/* Copies in to buf, escaping bytes a terminal would interpret (and
+ * backslash) as \xNN, so text taken from a file cannot fake output. */
+char *tw_cli_escape(const char *in, char *buf, size_t len);
+
+/* A JSON string of s; bytes that are not valid UTF-8 are escaped as with
+ * tw_cli_escape() rather than lost.  NULL only when memory runs out. */
+struct json_t;
+struct json_t *tw_cli_json_str(const char *s);
+
 /* Formats ns since the epoch as "2024-01-02 03:04:05.123456789 UTC". */
 char *tw_cli_fmt_time(int64_t ns, char *buf, size_t len);
 

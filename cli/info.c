@@ -47,7 +47,8 @@ static void usage(FILE *out)
 	        "                    epoch time (ns), interface, captured and\n"
 	        "                    wire length, protocol and endpoints\n"
 	        "  --max-flows N     flows to track before the count becomes\n"
-	        "                    a lower bound (default 10M)\n"
+	        "                    a lower bound (default 10M; each\n"
+	        "                    costs about 64 bytes of memory)\n"
 	        "  -h, --help        this text\n\n"
 	        "Exit status: 0 when every file was read to its end, 1 when\n"
 	        "a file is unreadable, malformed or truncated (what was read\n"
@@ -66,7 +67,8 @@ static int parse_opts(int argc, char **argv, struct info_opts *o)
 	int c;
 
 	memset(o, 0, sizeof(*o));
-	while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+	opterr = 0; /* our own message names the option */
+	while ((c = getopt_long(argc, argv, ":h", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j':
 			o->json = true;
@@ -86,8 +88,13 @@ static int parse_opts(int argc, char **argv, struct info_opts *o)
 		case 'h':
 			usage(stdout);
 			exit(TW_EXIT_OK);
+		case ':':
+			return tw_cli_usage_error(VERB,
+			                          "option '%s' needs a value",
+			                          argv[optind - 1]);
 		default:
-			return tw_cli_usage_error(VERB, "unknown option");
+			return tw_cli_usage_error(VERB, "unknown option '%s'",
+			                          argv[optind - 1]);
 		}
 	}
 	if (optind >= argc)
@@ -130,24 +137,29 @@ static const char *l4_name(uint8_t proto)
 static void packet_desc(const struct tw_packet *pkt, const struct tw_decoded *d,
                         char *buf, size_t len)
 {
-	const uint8_t *ip = pkt->data + d->ip.l3_off;
-	int alen = d->ip.version == 6 ? 16 : 4;
-	int aoff = d->ip.version == 6 ? 8 : 12;
+	const struct tw_dec_ip *layer = tw_decoded_ip(d);
+	const uint8_t *ip;
+	int alen, aoff;
 	char src[64], dst[64], other[16];
-	const char *l4 = l4_name(d->ip.proto);
+	const char *l4;
 
-	if (!d->ip.version) {
+	if (!layer) {
 		snprintf(buf, len, "ethertype 0x%04x", d->ethertype);
 		return;
 	}
-	addr_str(ip + aoff, d->ip.version, src, sizeof(src));
-	addr_str(ip + aoff + alen, d->ip.version, dst, sizeof(dst));
+	ip = pkt->data + layer->l3_off;
+	alen = layer->version == 6 ? 16 : 4;
+	aoff = layer->version == 6 ? 8 : 12;
+	addr_str(ip + aoff, layer->version, src, sizeof(src));
+	addr_str(ip + aoff + alen, layer->version, dst, sizeof(dst));
+	l4 = l4_name(layer->proto);
 	if (!l4) {
-		snprintf(other, sizeof(other), "IP proto %u", d->ip.proto);
+		snprintf(other, sizeof(other), "IP proto %u", layer->proto);
 		l4 = other;
 	}
-	if (d->l4_hlen &&
-	    (d->ip.proto == TW_IPPROTO_TCP || d->ip.proto == TW_IPPROTO_UDP))
+	/* Ports belong to the innermost layer only. */
+	if (layer == &d->ip && d->l4_hlen &&
+	    (layer->proto == TW_IPPROTO_TCP || layer->proto == TW_IPPROTO_UDP))
 		snprintf(buf, len, "%s %s:%u > %s:%u", l4, src, d->sport, dst,
 		         d->dport);
 	else
@@ -251,24 +263,6 @@ static double duration_s(const struct tw_summary *s)
 	return s->have_ts ? (double)(s->last_ns - s->first_ns) / 1e9 : 0.0;
 }
 
-/* Interface names come from the file: escape what a terminal would
- * interpret, so a crafted name cannot move the cursor or fake lines. */
-static char *printable(const char *in, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (; *in && o + 5 < len; in++) {
-		unsigned char c = (unsigned char)*in;
-
-		if (c >= 0x20 && c < 0x7f && c != '\\')
-			buf[o++] = (char)c;
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
-	}
-	buf[o] = 0;
-	return buf;
-}
-
 static void print_ifaces(const struct tw_reader *r)
 {
 	uint32_t n = tw_reader_iface_count(r);
@@ -284,7 +278,7 @@ static void print_ifaces(const struct tw_reader *r)
 		       i, lt ? lt : "?", ifc->linktype, ifc->snaplen,
 		       resol_name(ifc, res, sizeof(res)),
 		       ifc->name[0] ? "  name " : "",
-		       printable(ifc->name, name, sizeof(name)));
+		       tw_cli_escape(ifc->name, name, sizeof(name)));
 	}
 }
 
@@ -334,12 +328,37 @@ static void print_mix(const struct tw_summary *s)
 			       s->tunnel[i]);
 }
 
-static void print_human(const char *path, const struct info_result *res)
+static void print_oddities(const struct info_result *res)
+{
+	const struct tw_summary *s = &res->sum;
+	uint64_t warnings = tw_reader_warnings(res->reader);
+
+	if (s->no_ts)
+		printf("No timestamp:        %" PRIu64
+		       " packets (pcapng simple "
+		       "packet blocks)\n",
+		       s->no_ts);
+	if (s->bad_ts)
+		printf("Invalid timestamp:   %" PRIu64
+		       " packets (normalized)\n",
+		       s->bad_ts);
+	if (s->undecoded)
+		printf("Undecoded:           %" PRIu64 " packets\n",
+		       s->undecoded);
+	if (warnings)
+		printf("Warnings:            %" PRIu64 "\n", warnings);
+	if (res->err)
+		printf("Status:              %s\n", res->errmsg);
+}
+
+static void print_human(const struct info_result *res)
 {
 	const struct tw_summary *s = &res->sum;
 	const struct tw_reader *r = res->reader;
+	char name[600];
 
-	printf("File:                %s\n", path);
+	printf("File:                %s\n",
+	       tw_cli_escape(tw_reader_name(r), name, sizeof(name)));
 	printf("Format:              %s\n", format_name(tw_reader_format(r)));
 	printf("Sections:            %u\n", tw_reader_section_count(r));
 	print_ifaces(r);
@@ -349,11 +368,7 @@ static void print_human(const char *path, const struct info_result *res)
 	printf("Cut by snaplen:      %" PRIu64 " packets\n", s->truncated);
 	print_times(s);
 	print_mix(s);
-	if (tw_reader_warnings(r))
-		printf("Warnings:            %" PRIu64 "\n",
-		       tw_reader_warnings(r));
-	if (res->err)
-		printf("Status:              %s\n", res->errmsg);
+	print_oddities(res);
 }
 
 static json_t *json_ifaces(const struct tw_reader *r)
@@ -366,14 +381,14 @@ static json_t *json_ifaces(const struct tw_reader *r)
 		const char *lt = tw_linktype_name(ifc->linktype);
 
 		json_array_append_new(
-		        arr,
-		        json_pack("{s:I, s:I, s:s?, s:I, s:s, s:I, s:s}", "id",
-		                  (json_int_t)i, "linktype",
-		                  (json_int_t)ifc->linktype, "linktype_name",
-		                  lt, "snaplen", (json_int_t)ifc->snaplen,
-		                  "resolution",
-		                  resol_name(ifc, res, sizeof(res)), "section",
-		                  (json_int_t)ifc->section, "name", ifc->name));
+		        arr, json_pack("{s:I, s:I, s:s?, s:I, s:s, s:I, s:o}",
+		                       "id", (json_int_t)i, "linktype",
+		                       (json_int_t)ifc->linktype,
+		                       "linktype_name", lt, "snaplen",
+		                       (json_int_t)ifc->snaplen, "resolution",
+		                       resol_name(ifc, res, sizeof(res)),
+		                       "section", (json_int_t)ifc->section,
+		                       "name", tw_cli_json_str(ifc->name)));
 	}
 	return arr;
 }
@@ -382,13 +397,14 @@ static json_t *json_protocols(const struct tw_summary *s)
 {
 	return json_pack(
 	        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
-	        "s:I, s:{s:I, s:I, s:I, s:I}}",
+	        "s:I, s:I, s:{s:I, s:I, s:I, s:I}}",
 	        "ipv4", (json_int_t)s->ipv4, "ipv6", (json_int_t)s->ipv6,
 	        "non_ip", (json_int_t)s->non_ip, "tcp", (json_int_t)s->tcp,
 	        "udp", (json_int_t)s->udp, "icmp", (json_int_t)s->icmp,
 	        "icmpv6", (json_int_t)s->icmpv6, "other",
 	        (json_int_t)s->other_l4, "fragments", (json_int_t)s->fragments,
-	        "vlan_tagged", (json_int_t)s->vlan_tagged, "tunnels", "gre",
+	        "vlan_tagged", (json_int_t)s->vlan_tagged, "undecoded",
+	        (json_int_t)s->undecoded, "tunnels", "gre",
 	        (json_int_t)s->tunnel[TW_TUN_GRE], "erspan",
 	        (json_int_t)s->tunnel[TW_TUN_ERSPAN], "vxlan",
 	        (json_int_t)s->tunnel[TW_TUN_VXLAN], "ipip",
@@ -418,6 +434,9 @@ static void json_times(json_t *o, const struct tw_summary *s)
 	        json_real(dur > 0 ? (double)s->bytes_wire * 8 / dur : 0));
 }
 
+/* One file's object; NULL only when memory ran out.  Strings that come
+ * from the file or the command line may not be UTF-8: they are escaped,
+ * never dropped. */
 static json_t *json_result(const char *path, const struct info_result *res)
 {
 	const struct tw_summary *s = &res->sum;
@@ -425,24 +444,29 @@ static json_t *json_result(const char *path, const struct info_result *res)
 	json_t *o;
 
 	if (!r)
-		return json_pack("{s:s, s:s}", "file", path, "error",
-		                 res->errmsg);
-	o = json_pack(
-	        "{s:s, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:b, "
-	        "s:o, s:I, s:I, s:I}",
-	        "file", path, "format", format_name(tw_reader_format(r)),
-	        "sections", (json_int_t)tw_reader_section_count(r),
-	        "interfaces", json_ifaces(r), "packets", (json_int_t)s->packets,
-	        "bytes_captured", (json_int_t)s->bytes_captured, "bytes_wire",
-	        (json_int_t)s->bytes_wire, "cut_by_snaplen",
-	        (json_int_t)s->truncated, "flows", (json_int_t)s->flows,
-	        "flows_capped", s->flows_capped, "protocols", json_protocols(s),
-	        "out_of_order", (json_int_t)s->out_of_order, "warnings",
-	        (json_int_t)tw_reader_warnings(r), "no_timestamp",
-	        (json_int_t)s->no_ts);
+		return json_pack("{s:o, s:o}", "file", tw_cli_json_str(path),
+		                 "error", tw_cli_json_str(res->errmsg));
+	o = json_pack("{s:o, s:s, s:I, s:o, s:I, s:I, s:I, s:I, s:I, s:b, "
+	              "s:o, s:I, s:I, s:I, s:I}",
+	              "file", tw_cli_json_str(path), "format",
+	              format_name(tw_reader_format(r)), "sections",
+	              (json_int_t)tw_reader_section_count(r), "interfaces",
+	              json_ifaces(r), "packets", (json_int_t)s->packets,
+	              "bytes_captured", (json_int_t)s->bytes_captured,
+	              "bytes_wire", (json_int_t)s->bytes_wire, "cut_by_snaplen",
+	              (json_int_t)s->truncated, "flows", (json_int_t)s->flows,
+	              "flows_capped", s->flows_capped, "protocols",
+	              json_protocols(s), "out_of_order",
+	              (json_int_t)s->out_of_order, "warnings",
+	              (json_int_t)tw_reader_warnings(r), "no_timestamp",
+	              (json_int_t)s->no_ts, "invalid_timestamp",
+	              (json_int_t)s->bad_ts);
+	if (!o)
+		return NULL;
 	json_times(o, s);
 	json_object_set_new(o, "error",
-	                    res->err ? json_string(res->errmsg) : json_null());
+	                    res->err ? tw_cli_json_str(res->errmsg)
+	                             : json_null());
 	return o;
 }
 
@@ -452,37 +476,57 @@ static void release(struct info_result *res)
 	tw_reader_close(res->reader);
 }
 
+/* Reports one file the way the options ask; returns its exit status. */
+static int report(const char *path, const struct info_opts *o, json_t *all,
+                  bool many, bool *printed)
+{
+	struct info_result res = { 0 };
+	int status = TW_EXIT_OK;
+	int rc;
+
+	if (o->packets && many)
+		printf("# %s\n", path);
+	rc = read_trace(path, o, &res);
+	if (rc < 0) {
+		tw_cli_error(VERB, "%s", res.errmsg);
+		status = tw_cli_exit_code(rc);
+	}
+	if (all) {
+		if (json_array_append_new(all, json_result(path, &res)))
+			status = TW_EXIT_INTERNAL;
+	} else if (res.reader && !o->packets) {
+		/* A blank line between the summaries of files. */
+		if (*printed)
+			printf("\n");
+		print_human(&res);
+		*printed = true;
+	}
+	release(&res);
+	return status;
+}
+
 int tw_cmd_info(int argc, char **argv)
 {
 	struct info_opts o;
 	json_t *all = NULL;
 	int status = TW_EXIT_OK;
 	int rc = parse_opts(argc, argv, &o);
+	bool many = argc - optind > 1;
+	bool printed = false;
 
 	if (rc)
 		return rc;
-	if (o.json)
-		all = json_array();
+	if (o.json && !(all = json_array()))
+		return TW_EXIT_INTERNAL;
 	for (int i = optind; i < argc; i++) {
-		struct info_result res = { 0 };
-
-		rc = read_trace(argv[i], &o, &res);
-		if (rc < 0) {
-			tw_cli_error(VERB, "%s", res.errmsg);
-			if (tw_cli_exit_code(rc) > status)
-				status = tw_cli_exit_code(rc);
-		}
-		if (all)
-			json_array_append_new(all, json_result(argv[i], &res));
-		else if (res.reader && !o.packets)
-			print_human(argv[i], &res);
-		if (!o.json && !o.packets && i + 1 < argc)
-			printf("\n");
-		release(&res);
+		rc = report(argv[i], &o, all, many, &printed);
+		if (rc > status)
+			status = rc;
 	}
 	if (all) {
-		json_dumpf(all, stdout,
-		           JSON_INDENT(2) | JSON_REAL_PRECISION(12));
+		if (json_dumpf(all, stdout,
+		               JSON_INDENT(2) | JSON_REAL_PRECISION(12)))
+			status = TW_EXIT_INTERNAL;
 		printf("\n");
 		json_decref(all);
 	}

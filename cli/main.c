@@ -1,6 +1,7 @@
 /*
  * main.c - tracewarp's front door: finds the verb and hands over.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,19 @@ static void usage(FILE *out)
 	             "input), 2 internal failure.\n");
 }
 
+/*
+ * A report that could not be written is a failure, whatever the verb
+ * thought: flush standard output and say so (a full disk, a closed pipe).
+ */
+static int finish(int status)
+{
+	if (fflush(stdout) == 0 && !ferror(stdout))
+		return status;
+	fprintf(stderr, "tracewarp: writing standard output failed: %s\n",
+	        strerror(errno));
+	return TW_EXIT_INTERNAL;
+}
+
 int main(int argc, char **argv)
 {
 	const char *name = argc > 1 ? argv[1] : NULL;
@@ -46,7 +60,7 @@ int main(int argc, char **argv)
 	}
 	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++)
 		if (!strcmp(name, verbs[i].name))
-			return verbs[i].run(argc - 1, argv + 1);
+			return finish(verbs[i].run(argc - 1, argv + 1));
 	fprintf(stderr, "tracewarp: unknown verb '%s'\n", name);
 	usage(stderr);
 	return TW_EXIT_USER;

@@ -908,3 +908,15 @@ bool tw_decode(const uint8_t *data, uint32_t caplen, uint32_t linktype,
 	return !(d->flags & (TW_DEC_TRUNCATED | TW_DEC_MALFORMED |
 	                     TW_DEC_UNKNOWN_L2 | TW_DEC_TOO_DEEP));
 }
+
+const struct tw_dec_ip *tw_decoded_ip(const struct tw_decoded *d)
+{
+	for (int i = d->tunnel_count; i >= 0; i--) {
+		const struct tw_dec_ip *ip =
+		        i == d->tunnel_count ? &d->ip : &d->tunnel[i].outer;
+
+		if (ip->version)
+			return ip;
+	}
+	return NULL;
+}

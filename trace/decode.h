@@ -115,6 +115,14 @@ struct tw_decoded {
 bool tw_decode(const uint8_t *data, uint32_t caplen, uint32_t linktype,
                struct tw_decoded *d);
 
+/*
+ * The innermost IP layer that was decoded: d->ip, or, when a tunnel's
+ * inner packet has none (cut short, or not IP), that tunnel's outer layer.
+ * NULL when the packet has no IP layer at all.  For reports and flow
+ * accounting; a redactor must look at d->ip and d->tunnel[] itself.
+ */
+const struct tw_dec_ip *tw_decoded_ip(const struct tw_decoded *d);
+
 /* IP protocol numbers used across the code. */
 enum {
 	TW_IPPROTO_ICMP = 1,

@@ -42,17 +42,19 @@ static void count_time(struct tw_summary *s, const struct tw_packet *pkt)
 
 static void count_l4(struct tw_summary *s, const struct tw_decoded *d)
 {
-	if (d->ip.version == 4)
-		s->ipv4++;
-	else if (d->ip.version == 6)
-		s->ipv6++;
-	else {
+	const struct tw_dec_ip *ip = tw_decoded_ip(d);
+
+	if (!ip) {
 		s->non_ip++;
 		return;
 	}
+	if (ip->version == 4)
+		s->ipv4++;
+	else
+		s->ipv6++;
 	if (d->flags & TW_DEC_FRAGMENT)
 		s->fragments++;
-	switch (d->ip.proto) {
+	switch (ip->proto) {
 	case TW_IPPROTO_TCP:
 		s->tcp++;
 		break;

@@ -13,7 +13,7 @@ mkdir -p "$out"
 shared=${SHARED:-$(cd .. && pwd)/shared}
 size=${BENCH_MB:-256}
 
-big=$out/read.pcap
+big=$out/read-${size}MB.pcap
 if [ ! -s "$big" ]; then
 	echo "bench: building a ${size} MB trace from the corpus..."
 	python3 tools/bench/mkbig.py "$shared/corpus/generated/h2c-rest.pcap" \
