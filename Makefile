@@ -2,13 +2,16 @@
 #
 #   make            build/tracewarp
 #   make test       install missing packages, style check, unit tests (plain
-#                   and ASan+UBSan), end-to-end tests
+#                   and ASan+UBSan), end-to-end tests (plain and ASan),
+#                   a short run of every fuzz harness
+#   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60)
 #   make demo       install missing packages, run the main job on bundled
 #                   input
 #   make bench      benchmarks side by side with the tools users know
 #   make clean
 #
-# Variables: CC=clang, BUILD=dir, SAN=1 (ASan+UBSan), NDEBUG=1.
+# Variables: CC=clang, BUILD=dir, SAN=1 (ASan+UBSan), NDEBUG=1, NO_DPDK=1
+# (build without DPDK even where libdpdk is installed), FUZZ_SECONDS=N.
 
 CC ?= cc
 BUILD ?= build
@@ -24,6 +27,9 @@ ifeq ($(SAN),1)
 CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
 	-fno-sanitize-recover=all
 LDFLAGS += -fsanitize=address,undefined
+endif
+ifeq ($(FUZZ),1)
+CFLAGS += -fsanitize=fuzzer-no-link
 endif
 ifeq ($(NDEBUG),1)
 CFLAGS += -DNDEBUG
@@ -43,16 +49,32 @@ LDLIBS += $(shell $(LIBNET_CONFIG) --libs 2>/dev/null)
 
 LIB_DIRS := trace capture redact replay tools/generate
 LIB_SRCS := $(foreach d,$(LIB_DIRS),$(wildcard $(d)/*.c))
+
+# DPDK is optional: without libdpdk the rest builds and --dpdk says it is
+# unavailable.  Only dpdk/ sees DPDK's headers and their flags.
+NO_DPDK ?=
+ifeq ($(NO_DPDK),)
+HAVE_DPDK := $(shell $(PKG_CONFIG) --exists libdpdk && echo 1)
+endif
+ifeq ($(HAVE_DPDK),1)
+DPDK_CFLAGS := $(shell $(PKG_CONFIG) --cflags libdpdk) -DTW_HAVE_DPDK
+LDLIBS += $(shell $(PKG_CONFIG) --libs libdpdk)
+CFLAGS += -DTW_HAVE_DPDK
+LIB_SRCS += $(wildcard dpdk/*.c)
+$(BUILD)/obj/dpdk/%.o: CFLAGS += $(DPDK_CFLAGS)
+endif
 CLI_SRCS := $(wildcard cli/*.c)
 TEST_SRCS := $(wildcard tests/unit/test_*.c)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
 CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 TEST_BINS := $(TEST_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzzers/%,\
+	$(wildcard tests/fuzz/fuzz_*.c))
 LIB := $(BUILD)/libtracewarp.a
 BIN := $(BUILD)/tracewarp
 
-.PHONY: all test unit unit-asan e2e e2e-asan style demo bench clean deps check-pkgs
+.PHONY: fuzz fuzz-smoke fuzzers all test unit unit-asan e2e e2e-asan style demo bench clean deps check-pkgs
 
 all: check-pkgs $(BIN)
 
@@ -76,6 +98,23 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) \
 		-o $@ $< $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -fsanitize=fuzzer $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+fuzzers: $(FUZZ_BINS)
+
+# libFuzzer harnesses (clang, ASan + UBSan), each run FUZZ_SECONDS on
+# seeds from the corpus; `make fuzz-smoke` is the short run of make test.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/fuzz SAN=1 FUZZ=1 \
+		CC=clang NO_DPDK=1 fuzzers
+	@tools/fuzz.sh $(BUILD)/fuzz $(FUZZ_SECONDS)
+
+fuzz-smoke:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=5
 
 deps:
 	@tools/install-deps.sh
@@ -103,6 +142,7 @@ test: deps
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory e2e-asan
+	@$(MAKE) --no-print-directory fuzz-smoke
 
 demo: deps
 	@$(MAKE) --no-print-directory all
