@@ -136,13 +136,19 @@ e2e: all
 style:
 	@tools/check-style.sh
 
+# Each runner adds its counts to $(TW_RESULTS); the total is the last line.
+TW_RESULTS ?= $(abspath $(BUILD))/test-results
+export TW_RESULTS
+
 test: deps
+	@mkdir -p $(BUILD) && rm -f $(TW_RESULTS)
 	@$(MAKE) --no-print-directory style
 	@$(MAKE) --no-print-directory unit
 	@$(MAKE) --no-print-directory unit-asan
 	@$(MAKE) --no-print-directory e2e
 	@$(MAKE) --no-print-directory e2e-asan
 	@$(MAKE) --no-print-directory fuzz-smoke
+	@awk '{ p += $$1; f += $$2 } END { printf "total: %d passed, %d failed\n", p, f }' $(TW_RESULTS)
 
 demo: deps
 	@$(MAKE) --no-print-directory all

@@ -26,4 +26,5 @@ for t in "$@"; do
 	rm -f "$log"
 done
 echo "unit: $passed passed, $failed failed"
+[ -z "${TW_RESULTS:-}" ] || echo "$passed $failed" >>"$TW_RESULTS"
 [ "$failed" -eq 0 ]

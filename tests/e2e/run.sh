@@ -23,4 +23,5 @@ for t in tests/e2e/test_*.sh; do
 	rm -f "$log"
 done
 echo "e2e: $passed passed, $failed failed, $skipped skipped"
+[ -z "${TW_RESULTS:-}" ] || echo "$passed $failed" >>"$TW_RESULTS"
 [ "$failed" -eq 0 ]
