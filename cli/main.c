@@ -14,6 +14,7 @@ static const struct verb {
 	const char *what;
 } verbs[] = {
 	{ "info", tw_cmd_info, "what a trace holds (like capinfos)" },
+	{ "redact", tw_cmd_redact, "make a trace safe to share" },
 };
 
 static void usage(FILE *out)

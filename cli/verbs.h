@@ -6,5 +6,6 @@
 #define TW_VERBS_H
 
 int tw_cmd_info(int argc, char **argv);
+int tw_cmd_redact(int argc, char **argv);
 
 #endif

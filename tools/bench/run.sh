@@ -59,3 +59,9 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 	echo "| tcpdump -r FILE -w /dev/null | $tcpdump_s | $(rate "$tcpdump_s") | $(ratio "$tcpdump_s" "$tw_s") |"
 	echo "| tshark -r FILE -T fields -e frame.len (1 run) | $tshark_s | $(rate "$tshark_s") | $(ratio "$tshark_s" "$tw_s") |"
 } | tee "$out/results.md"
+
+# Each stage's own benchmark appends its section.
+for stage in redact; do
+	echo
+	tools/bench/$stage.sh "$tw"
+done | tee -a "$out/results.md"

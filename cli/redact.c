@@ -1,0 +1,547 @@
+/*
+ * redact.c - `tracewarp redact -r IN -w OUT`: a trace made safe to share.
+ *
+ * Reads pcap or pcapng, redacts every packet in place under a policy and
+ * a key (redact/redact.h), and writes pcapng (or classic pcap) whose
+ * section header names the policy's hash and the key's fingerprint.
+ * Nothing of the input's metadata is copied: interfaces are declared
+ * afresh with link type and snaplen only.
+ */
+#include <getopt.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cli/cli.h"
+#include "cli/verbs.h"
+#include "redact/key.h"
+#include "redact/policy.h"
+#include "redact/redact.h"
+#include "trace/error.h"
+#include "trace/reader.h"
+#include "trace/summary.h"
+#include "trace/writer.h"
+
+#define VERB "redact"
+
+struct redact_opts {
+	const char *in, *out;
+	const char *policy;
+	const char *key_file;
+	const char *check_policy;
+	const char *format; /* NULL, "pcapng", "pcap", "pcap-ns", "pcap-us" */
+	bool json;
+	bool quiet;
+};
+
+/* Everything one run holds; freed by run_free(). */
+struct run {
+	const struct redact_opts *o;
+	struct tw_policy *pol;
+	struct tw_key *key;
+	struct tw_redactor *red;
+	struct tw_reader *rd;
+	struct tw_writer *wr;
+	struct tw_summary sum;
+	bool sum_on;
+	uint32_t *iface_map; /* input interface -> output + 1; 0 = none */
+	uint32_t iface_cap;
+	uint8_t *buf;
+	size_t buf_cap;
+	uint64_t bytes_in, bytes_out, bytes_changed;
+	int64_t start_ns, end_ns;
+	char fpr[2 * TW_KEY_FPR_BYTES + 1];
+	struct tw_errbuf eb;
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: tracewarp redact -r IN -w OUT [options]\n"
+	        "       tracewarp redact --check-policy FILE\n\n"
+	        "Writes a copy of a trace that is safe to share: addresses\n"
+	        "pseudonymized (prefix-preserving), MACs and TCP timestamps\n"
+	        "keyed, payloads zeroed unless understood, checksums valid\n"
+	        "where they were.  Sizes, timing and flows are kept.  IN and\n"
+	        "OUT may be '-' (standard input and output).\n\n"
+	        "Options:\n"
+	        "  -r, --read FILE        input trace (pcap or pcapng)\n"
+	        "  -w, --write FILE       output trace\n"
+	        "  -p, --policy FILE      redaction policy (YAML, see\n"
+	        "                         config/POLICY.md); default: the\n"
+	        "                         built-in strict policy\n"
+	        "  -k, --key-file FILE    key: 64+ hex digits or 32+ raw\n"
+	        "                         bytes, mode 600; otherwise the\n"
+	        "                         %s variable (hex)\n"
+	        "  -F, --format FMT       pcapng (default), pcap (same\n"
+	        "                         resolution as the input), pcap-ns,\n"
+	        "                         pcap-us\n"
+	        "      --check-policy FILE  validate a policy and exit\n"
+	        "      --json             summary as JSON on standard output\n"
+	        "                         (standard error when OUT is '-')\n"
+	        "  -q, --quiet            no summary\n"
+	        "  -h, --help             this text\n\n"
+	        "Exit status: 0 success, 1 user error (options, policy, key,\n"
+	        "unreadable or malformed input: the message names the file\n"
+	        "and offset), 2 internal failure.\n",
+	        TW_KEY_ENV);
+}
+
+static int parse_opts(int argc, char **argv, struct redact_opts *o)
+{
+	static const struct option longopts[] = {
+		{ "read", required_argument, NULL, 'r' },
+		{ "write", required_argument, NULL, 'w' },
+		{ "policy", required_argument, NULL, 'p' },
+		{ "key-file", required_argument, NULL, 'k' },
+		{ "format", required_argument, NULL, 'F' },
+		{ "check-policy", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	while ((c = getopt_long(argc, argv, "r:w:p:k:F:qh", longopts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'r':
+			o->in = optarg;
+			break;
+		case 'w':
+			o->out = optarg;
+			break;
+		case 'p':
+			o->policy = optarg;
+			break;
+		case 'k':
+			o->key_file = optarg;
+			break;
+		case 'F':
+			o->format = optarg;
+			break;
+		case 'C':
+			o->check_policy = optarg;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'q':
+			o->quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(TW_EXIT_OK);
+		default:
+			return tw_cli_usage_error(VERB, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return tw_cli_usage_error(VERB, "unexpected argument '%s'",
+		                          argv[optind]);
+	if (o->check_policy)
+		return 0;
+	if (!o->in || !o->out)
+		return tw_cli_usage_error(VERB, "-r IN and -w OUT are needed");
+	if (o->format && strcmp(o->format, "pcapng") &&
+	    strcmp(o->format, "pcap") && strcmp(o->format, "pcap-ns") &&
+	    strcmp(o->format, "pcap-us"))
+		return tw_cli_usage_error(VERB,
+		                          "--format: '%s' is not pcapng, "
+		                          "pcap, pcap-ns or pcap-us",
+		                          o->format);
+	if (strcmp(o->in, "-") && strcmp(o->out, "-") && !strcmp(o->in, o->out))
+		return tw_cli_usage_error(VERB, "IN and OUT are the same file");
+	return 0;
+}
+
+static int check_policy(const char *path)
+{
+	struct tw_policy *pol = malloc(sizeof(*pol));
+	struct tw_errbuf eb;
+	int rc;
+
+	if (!pol) {
+		tw_cli_error(VERB, "out of memory");
+		return TW_EXIT_INTERNAL;
+	}
+	rc = tw_policy_load(pol, path, &eb);
+	if (rc < 0) {
+		tw_cli_error(VERB, "%s", eb.msg);
+		free(pol);
+		return tw_cli_exit_code(rc);
+	}
+	printf("%s: valid policy, sha256 %s\n", path, pol->hash_hex);
+	free(pol);
+	return TW_EXIT_OK;
+}
+
+/*
+ * The key from the environment; the variable's text is then wiped where
+ * it lies (which also hides it from /proc/PID/environ) and unset.
+ */
+static int key_from_env(struct tw_key **key, struct tw_errbuf *eb)
+{
+	int rc = tw_key_from_env(key, TW_KEY_ENV, eb);
+	char *s = getenv(TW_KEY_ENV);
+
+	if (s)
+		OPENSSL_cleanse(s, strlen(s));
+	unsetenv(TW_KEY_ENV);
+	return rc;
+}
+
+static int load_policy_and_key(struct run *rn)
+{
+	struct tw_errbuf eb;
+	int rc;
+
+	rn->pol = malloc(sizeof(*rn->pol));
+	if (!rn->pol)
+		return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
+	if (rn->o->policy)
+		rc = tw_policy_load(rn->pol, rn->o->policy, &eb);
+	else
+		rc = tw_policy_default(rn->pol, &eb);
+	if (rc == 0) {
+		if (rn->o->key_file)
+			rc = tw_key_from_file(&rn->key, rn->o->key_file, &eb);
+		else if (getenv(TW_KEY_ENV))
+			rc = key_from_env(&rn->key, &eb);
+		else
+			rc = tw_errf(&eb, TW_EINVAL,
+			             "no key: give --key-file FILE or set %s "
+			             "(64 or more hex digits)",
+			             TW_KEY_ENV);
+	}
+	if (rc == 0)
+		rc = tw_redactor_new(&rn->red, rn->pol, rn->key, &eb);
+	if (rc < 0) {
+		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s", eb.msg);
+		return rc;
+	}
+	tw_key_fingerprint_hex(rn->key, rn->fpr, sizeof(rn->fpr));
+	return 0;
+}
+
+static enum tw_out_format out_format(const struct run *rn)
+{
+	const char *f = rn->o->format;
+
+	if (!f || !strcmp(f, "pcapng"))
+		return TW_OUT_PCAPNG;
+	if (!strcmp(f, "pcap-ns"))
+		return TW_OUT_PCAP_NS;
+	if (!strcmp(f, "pcap-us"))
+		return TW_OUT_PCAP_US;
+	return tw_reader_format(rn->rd) == TW_FMT_PCAP_US ? TW_OUT_PCAP_US
+	                                                  : TW_OUT_PCAP_NS;
+}
+
+static int open_files(struct run *rn)
+{
+	char comment[512];
+	int rc;
+
+	rc = tw_reader_open(&rn->rd, rn->o->in, rn->eb.msg, sizeof(rn->eb.msg));
+	if (rc < 0)
+		return rc;
+	rc = tw_writer_open(&rn->wr, rn->o->out, out_format(rn), rn->eb.msg,
+	                    sizeof(rn->eb.msg));
+	if (rc < 0)
+		return rc;
+	snprintf(comment, sizeof(comment),
+	         "tracewarp redact: policy sha256:%s (%s)", rn->pol->hash_hex,
+	         rn->pol->name);
+	rc = tw_writer_add_comment(rn->wr, comment);
+	if (rc == 0) {
+		snprintf(comment, sizeof(comment),
+		         "tracewarp redact: key fingerprint %s", rn->fpr);
+		rc = tw_writer_add_comment(rn->wr, comment);
+	}
+	if (rc < 0)
+		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
+		         tw_writer_errmsg(rn->wr));
+	return rc;
+}
+
+/* The output interface for input interface i, declared on first use. */
+static int out_iface(struct run *rn, uint32_t i, uint32_t *id)
+{
+	const struct tw_iface *ifc;
+	int rc;
+
+	if (i >= rn->iface_cap) {
+		uint32_t cap = i + 16;
+		uint32_t *m = realloc(rn->iface_map, cap * sizeof(*m));
+
+		if (!m)
+			return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
+		memset(m + rn->iface_cap, 0,
+		       (cap - rn->iface_cap) * sizeof(*m));
+		rn->iface_map = m;
+		rn->iface_cap = cap;
+	}
+	if (rn->iface_map[i]) {
+		*id = rn->iface_map[i] - 1;
+		return 0;
+	}
+	ifc = tw_reader_iface(rn->rd, i);
+	rc = tw_writer_add_iface(rn->wr, ifc->linktype, ifc->snaplen, id);
+	if (rc < 0) {
+		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
+		         tw_writer_errmsg(rn->wr));
+		return rc;
+	}
+	rn->iface_map[i] = *id + 1;
+	return 0;
+}
+
+static int grow_buf(struct run *rn, size_t n)
+{
+	uint8_t *b;
+
+	if (n <= rn->buf_cap)
+		return 0;
+	b = realloc(rn->buf, n);
+	if (!b)
+		return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
+	rn->buf = b;
+	rn->buf_cap = n;
+	return 0;
+}
+
+/* Bytes that differ between a and b (n bytes), plus those cut off. */
+static uint64_t count_changed(const uint8_t *a, const uint8_t *b, uint32_t n,
+                              uint32_t orig)
+{
+	const uint64_t lo7 = 0x7f7f7f7f7f7f7f7full;
+	uint64_t c = orig - n;
+	uint32_t i = 0;
+
+	/* Eight at a time: the high bit of each byte of z is set where
+	 * x has a non-zero byte (a classic SWAR test); the multiply adds
+	 * those bits up in the top byte. */
+	for (; i + 8 <= n; i += 8) {
+		uint64_t x, y, z;
+
+		memcpy(&x, a + i, 8);
+		memcpy(&y, b + i, 8);
+		x ^= y;
+		z = ((x & lo7) + lo7) | x;
+		c += (((z & ~lo7) >> 7) * 0x0101010101010101ull) >> 56;
+	}
+	for (; i < n; i++)
+		c += a[i] != b[i];
+	return c;
+}
+
+static int redact_one(struct run *rn, const struct tw_packet *pkt)
+{
+	const struct tw_iface *ifc = tw_reader_iface(rn->rd, pkt->iface);
+	uint32_t id, caplen = pkt->caplen;
+	int rc;
+
+	if (rn->sum_on)
+		tw_summary_add(&rn->sum, pkt, ifc->linktype);
+	rc = out_iface(rn, pkt->iface, &id);
+	if (rc == 0)
+		rc = grow_buf(rn, pkt->caplen);
+	if (rc < 0)
+		return rc;
+	memcpy(rn->buf, pkt->data, pkt->caplen);
+	rc = tw_redact_packet(rn->red, ifc->linktype, rn->buf, &caplen);
+	if (rc < 0)
+		return tw_errf(&rn->eb, rc,
+		               "%s: offset %" PRIu64 ": out of memory",
+		               rn->o->in, pkt->offset);
+	rn->bytes_changed +=
+	        count_changed(pkt->data, rn->buf, caplen, pkt->caplen);
+	rn->bytes_in += pkt->caplen;
+	rn->bytes_out += caplen;
+	rc = tw_writer_write(rn->wr, id, pkt->ts_ns, rn->buf, caplen,
+	                     pkt->wirelen);
+	if (rc < 0)
+		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
+		         tw_writer_errmsg(rn->wr));
+	return rc;
+}
+
+static uint64_t file_size(const char *path)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-") || stat(path, &st) || !S_ISREG(st.st_mode))
+		return 0;
+	return (uint64_t)st.st_size;
+}
+
+static int redact_all(struct run *rn)
+{
+	struct tw_progress prog;
+	struct tw_packet pkt;
+	uint64_t n = 0;
+	int rc;
+
+	tw_progress_start(&prog, rn->o->in, file_size(rn->o->in));
+	while ((rc = tw_reader_next(rn->rd, &pkt)) > 0) {
+		rc = redact_one(rn, &pkt);
+		if (rc < 0)
+			break;
+		if ((++n & 0xfff) == 0)
+			tw_progress_update(&prog, tw_reader_offset(rn->rd), n);
+	}
+	tw_progress_end(&prog);
+	if (rc < 0 && !rn->eb.msg[0])
+		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
+		         tw_reader_errmsg(rn->rd));
+	return rc;
+}
+
+static json_t *json_zeroed(const struct tw_redact_stats *st)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < TW_ZR_COUNT; i++)
+		json_object_set_new(
+		        o, tw_zero_reason_name((enum tw_zero_reason)i),
+		        json_pack("{s:I, s:I}", "packets",
+		                  (json_int_t)st->zero_packets[i], "bytes",
+		                  (json_int_t)st->zero_bytes[i]));
+	return o;
+}
+
+static json_t *json_summary(const struct run *rn, int rc)
+{
+	const struct tw_redact_stats *st = tw_redactor_stats(rn->red);
+	double secs = (double)(rn->end_ns - rn->start_ns) / 1e9;
+
+	return json_pack(
+	        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, "
+	        "s:I, s:b, s:{s:I, s:I, s:I}, s:I, s:I, "
+	        "s:{s:I, s:I, s:I}, s:I, s:o, s:f, s:f}",
+	        "input", rn->o->in, "output", rn->o->out, "policy",
+	        rn->pol->name, "policy_sha256", rn->pol->hash_hex,
+	        "key_fingerprint", rn->fpr, "error", rc < 0 ? rn->eb.msg : NULL,
+	        "packets", (json_int_t)st->packets, "bytes_in",
+	        (json_int_t)rn->bytes_in, "bytes_out",
+	        (json_int_t)rn->bytes_out, "bytes_changed",
+	        (json_int_t)rn->bytes_changed, "flows",
+	        (json_int_t)rn->sum.flows, "flows_capped", rn->sum.flows_capped,
+	        "addresses", "ipv4", (json_int_t)st->ipv4_addrs, "ipv6",
+	        (json_int_t)st->ipv6_addrs, "mac", (json_int_t)st->macs,
+	        "tcp_timestamps", (json_int_t)st->tcp_timestamps,
+	        "server_names", (json_int_t)st->sni, "checksums", "rewritten",
+	        (json_int_t)st->cksum_fixed, "kept_wrong",
+	        (json_int_t)st->cksum_bad_kept, "updated_incrementally",
+	        (json_int_t)st->cksum_incremental, "truncated_packets",
+	        (json_int_t)st->truncated_packets, "zeroed", json_zeroed(st),
+	        "seconds", secs, "mb_per_s",
+	        secs > 0 ? (double)rn->bytes_in / secs / 1e6 : 0.0);
+}
+
+static void print_summary(const struct run *rn, FILE *f)
+{
+	const struct tw_redact_stats *st = tw_redactor_stats(rn->red);
+	double secs = (double)(rn->end_ns - rn->start_ns) / 1e9;
+
+	fprintf(f,
+	        "redacted %" PRIu64 " packets, %s%" PRIu64 " flows, %" PRIu64
+	        " of %" PRIu64 " bytes changed (%.2f s, %.0f MB/s)\n",
+	        st->packets, rn->sum.flows_capped ? "at least " : "",
+	        rn->sum.flows, rn->bytes_changed, rn->bytes_in, secs,
+	        secs > 0 ? (double)rn->bytes_in / secs / 1e6 : 0.0);
+	fprintf(f,
+	        "  addresses: %" PRIu64 " IPv4, %" PRIu64 " IPv6, %" PRIu64
+	        " MAC; %" PRIu64 " TCP timestamps, %" PRIu64
+	        " TLS server names\n",
+	        st->ipv4_addrs, st->ipv6_addrs, st->macs, st->tcp_timestamps,
+	        st->sni);
+	fprintf(f,
+	        "  checksums: %" PRIu64 " rewritten, %" PRIu64
+	        " kept wrong as in the input, %" PRIu64 " updated (cut)\n",
+	        st->cksum_fixed, st->cksum_bad_kept, st->cksum_incremental);
+	for (int i = 0; i < TW_ZR_COUNT; i++)
+		if (st->zero_packets[i])
+			fprintf(f,
+			        "  zeroed (%s): %" PRIu64 " packets, %" PRIu64
+			        " bytes\n",
+			        tw_zero_reason_name((enum tw_zero_reason)i),
+			        st->zero_packets[i], st->zero_bytes[i]);
+	if (st->truncated_packets)
+		fprintf(f, "  truncated: %" PRIu64 " packets\n",
+		        st->truncated_packets);
+	fprintf(f, "  policy %s (sha256 %.16s...), key %s\n", rn->pol->name,
+	        rn->pol->hash_hex, rn->fpr);
+}
+
+static void report(const struct run *rn, int rc)
+{
+	FILE *f = strcmp(rn->o->out, "-") ? stdout : stderr;
+
+	if (rn->o->json) {
+		json_t *j = json_summary(rn, rc);
+
+		json_dumpf(j, f, JSON_INDENT(2));
+		fputc('\n', f);
+		json_decref(j);
+	} else if (!rn->o->quiet) {
+		print_summary(rn, stderr);
+	}
+}
+
+static void run_free(struct run *rn)
+{
+	tw_reader_close(rn->rd);
+	tw_redactor_free(rn->red);
+	tw_key_free(rn->key);
+	free(rn->pol);
+	if (rn->sum_on)
+		tw_summary_free(&rn->sum);
+	free(rn->iface_map);
+	free(rn->buf);
+}
+
+int tw_cmd_redact(int argc, char **argv)
+{
+	struct redact_opts o;
+	struct run rn = { .o = &o };
+	int rc = parse_opts(argc, argv, &o), wrc;
+
+	if (rc)
+		return rc;
+	if (o.check_policy)
+		return check_policy(o.check_policy);
+	rc = load_policy_and_key(&rn);
+	if (rc == 0)
+		rc = open_files(&rn);
+	if (rc == 0) {
+		rc = tw_summary_init(&rn.sum, 0);
+		rn.sum_on = rc == 0;
+	}
+	if (rc < 0) {
+		tw_cli_error(VERB, "%s", rn.eb.msg);
+		if (rn.wr)
+			tw_writer_close(rn.wr, NULL, 0);
+		run_free(&rn);
+		return tw_cli_exit_code(rc);
+	}
+	rn.start_ns = tw_cli_now_ns();
+	rc = redact_all(&rn);
+	wrc = tw_writer_close(rn.wr, rn.eb.msg[0] ? NULL : rn.eb.msg,
+	                      rn.eb.msg[0] ? 0 : sizeof(rn.eb.msg));
+	if (rc >= 0 && wrc < 0)
+		rc = wrc;
+	rn.end_ns = tw_cli_now_ns();
+	if (rc < 0)
+		tw_cli_error(VERB, "%s", rn.eb.msg);
+	if (rn.red)
+		report(&rn, rc);
+	run_free(&rn);
+	return rc < 0 ? tw_cli_exit_code(rc) : TW_EXIT_OK;
+}

@@ -1,0 +1,250 @@
+/*
+ * key.c - reading the redaction key and deriving its sub-keys.
+ */
+#include "redact/key.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Labels of the derived keys; changing one changes every pseudonym. */
+static const char LABEL_ADDR[] = "tracewarp address key";
+static const char LABEL_MAC[] = "tracewarp mac key";
+static const char LABEL_VALUE[] = "tracewarp value key";
+static const char LABEL_TIME[] = "tracewarp timestamp key";
+static const char LABEL_FPR[] = "tracewarp key fingerprint";
+
+int tw_key_hmac(const uint8_t sub[TW_KEY_SUB_BYTES], const void *msg,
+                size_t len, uint8_t out[32])
+{
+	unsigned int olen = 0;
+
+	if (!HMAC(EVP_sha256(), sub, TW_KEY_SUB_BYTES, msg, len, out, &olen) ||
+	    olen != 32)
+		return TW_EINTERNAL;
+	return 0;
+}
+
+static int derive(const uint8_t *raw, size_t len, const char *label,
+                  uint8_t *out, size_t outlen)
+{
+	uint8_t md[32];
+	unsigned int olen = 0;
+
+	if (!HMAC(EVP_sha256(), raw, (int)len, (const uint8_t *)label,
+	          strlen(label), md, &olen) ||
+	    olen != 32)
+		return TW_EINTERNAL;
+	memcpy(out, md, outlen);
+	OPENSSL_cleanse(md, sizeof(md));
+	return 0;
+}
+
+int tw_key_from_bytes(struct tw_key **out, const uint8_t *raw, size_t len,
+                      struct tw_errbuf *eb)
+{
+	struct tw_key *k;
+
+	*out = NULL;
+	if (len < TW_KEY_MIN_BYTES)
+		return tw_errf(eb, TW_EINVAL,
+		               "key has %zu bits; at least %d are needed",
+		               len * 8, TW_KEY_MIN_BYTES * 8);
+	if (len > TW_KEY_MAX_BYTES)
+		return tw_errf(eb, TW_EINVAL, "key longer than %d bytes",
+		               TW_KEY_MAX_BYTES);
+	k = calloc(1, sizeof(*k));
+	if (!k)
+		return tw_errf(eb, TW_ENOMEM, "key: out of memory");
+	if (derive(raw, len, LABEL_ADDR, k->addr, sizeof(k->addr)) ||
+	    derive(raw, len, LABEL_MAC, k->mac, sizeof(k->mac)) ||
+	    derive(raw, len, LABEL_VALUE, k->value, sizeof(k->value)) ||
+	    derive(raw, len, LABEL_TIME, k->time, sizeof(k->time)) ||
+	    derive(raw, len, LABEL_FPR, k->fpr, sizeof(k->fpr))) {
+		tw_key_free(k);
+		return tw_errf(eb, TW_EINTERNAL, "key: HMAC-SHA256 failed");
+	}
+	*out = k;
+	return 0;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = tolower(c);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Decodes hex (whitespace ignored) from s into raw; returns the byte
+ * count, or -1 when s is not hex or does not fit. */
+static long hex_decode(const char *s, size_t n, uint8_t *raw, size_t cap)
+{
+	size_t got = 0;
+	int hi = -1;
+
+	for (size_t i = 0; i < n; i++) {
+		int v;
+
+		if (isspace((unsigned char)s[i]))
+			continue;
+		v = hexval((unsigned char)s[i]);
+		if (v < 0)
+			return -1;
+		if (hi < 0) {
+			hi = v;
+			continue;
+		}
+		if (got == cap)
+			return -1;
+		raw[got++] = (uint8_t)(hi << 4 | v);
+		hi = -1;
+	}
+	return hi < 0 ? (long)got : -1;
+}
+
+/* Puts "what: " before the message already in eb. */
+static int prefix_err(struct tw_errbuf *eb, int rc, const char *what)
+{
+	struct tw_errbuf tmp = *eb;
+
+	return tw_errf(eb, rc, "%s: %s", what, tmp.msg);
+}
+
+int tw_key_from_env(struct tw_key **out, const char *var, struct tw_errbuf *eb)
+{
+	const char *s = getenv(var);
+	uint8_t raw[TW_KEY_MAX_BYTES];
+	long n;
+	int rc;
+
+	*out = NULL;
+	if (!s || !*s)
+		return tw_errf(eb, TW_EINVAL, "%s is not set", var);
+	n = hex_decode(s, strlen(s), raw, sizeof(raw));
+	if (n < 0) {
+		OPENSSL_cleanse(raw, sizeof(raw));
+		return tw_errf(eb, TW_EINVAL,
+		               "%s: not an even number of hex digits "
+		               "(at most %d bytes)",
+		               var, TW_KEY_MAX_BYTES);
+	}
+	rc = tw_key_from_bytes(out, raw, (size_t)n, eb);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc < 0)
+		return prefix_err(eb, rc, var);
+	return 0;
+}
+
+static int read_all(int fd, uint8_t *buf, size_t cap, size_t *len)
+{
+	size_t n = 0;
+
+	for (;;) {
+		ssize_t r = read(fd, buf + n, cap - n);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return TW_EIO;
+		if (r == 0)
+			break;
+		n += (size_t)r;
+		if (n == cap)
+			return TW_ELIMIT;
+	}
+	*len = n;
+	return 0;
+}
+
+/* Accepts hex text when every byte is a hex digit or space, else raw. */
+static int key_from_content(struct tw_key **out, const char *path,
+                            const uint8_t *buf, size_t n, struct tw_errbuf *eb)
+{
+	uint8_t raw[TW_KEY_MAX_BYTES];
+	long h = hex_decode((const char *)buf, n, raw, sizeof(raw));
+	int rc;
+
+	if (h >= 0)
+		rc = tw_key_from_bytes(out, raw, (size_t)h, eb);
+	else
+		rc = tw_key_from_bytes(out, buf, n, eb);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc < 0)
+		return prefix_err(eb, rc, path);
+	return 0;
+}
+
+int tw_key_from_file(struct tw_key **out, const char *path,
+                     struct tw_errbuf *eb)
+{
+	uint8_t buf[TW_KEY_MAX_BYTES * 2 + 64];
+	struct stat st;
+	size_t n = 0;
+	int fd, rc;
+
+	*out = NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return tw_errf(eb, TW_EIO, "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		rc = tw_errf(eb, TW_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = tw_errf(eb, TW_EINVAL, "%s: not a regular file", path);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		rc = tw_errf(eb, TW_EINVAL,
+		             "%s: mode %03o lets others read the key; "
+		             "run: chmod 600 %s",
+		             path, (unsigned)(st.st_mode & 0777), path);
+		goto out;
+	}
+	rc = read_all(fd, buf, sizeof(buf), &n);
+	if (rc == TW_ELIMIT) {
+		rc = tw_errf(eb, TW_EINVAL, "%s: key file too long", path);
+		goto out;
+	}
+	if (rc < 0) {
+		rc = tw_errf(eb, TW_EIO, "%s: %s", path, strerror(errno));
+		goto out;
+	}
+	rc = key_from_content(out, path, buf, n, eb);
+out:
+	OPENSSL_cleanse(buf, sizeof(buf));
+	close(fd);
+	return rc;
+}
+
+char *tw_key_fingerprint_hex(const struct tw_key *k, char *buf, size_t len)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t j = 0;
+
+	for (size_t i = 0; i < TW_KEY_FPR_BYTES && j + 2 < len; i++) {
+		buf[j++] = digits[k->fpr[i] >> 4];
+		buf[j++] = digits[k->fpr[i] & 15];
+	}
+	if (len)
+		buf[j] = '\0';
+	return buf;
+}
+
+void tw_key_free(struct tw_key *k)
+{
+	if (!k)
+		return;
+	OPENSSL_cleanse(k, sizeof(*k));
+	free(k);
+}

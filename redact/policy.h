@@ -1,0 +1,103 @@
+/*
+ * policy.h - the redaction policy: what is kept, pseudonymized, zeroed.
+ *
+ * A policy is a YAML file whose schema is config/POLICY.md; the shipped
+ * default (config/policy-default.yaml, also built into the binary) is
+ * strict.  Every field is optional and defaults to its strict value, but
+ * a key the schema does not know is an error, so a typo never weakens a
+ * policy silently.  Every error names the file, line and column.
+ *
+ * The policy's hash is the SHA-256 of the file's bytes, so the same file
+ * always gives the same hash and the output can say which one was used.
+ */
+#ifndef TW_POLICY_H
+#define TW_POLICY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "trace/error.h"
+
+#define TW_POLICY_MAX_RANGES 1024
+
+enum tw_pol_special {
+	TW_POL_SPECIAL_KEEP_CLASS = 0, /* keep class prefix, hide the rest */
+	TW_POL_SPECIAL_PSEUDONYMIZE    /* treat like any other address */
+};
+
+enum tw_pol_mac { TW_POL_MAC_PSEUDONYMIZE = 0, TW_POL_MAC_KEEP };
+
+enum tw_pol_tcp_ts {
+	TW_POL_TS_SHIFT = 0, /* per-host keyed offset */
+	TW_POL_TS_ZERO,
+	TW_POL_TS_KEEP
+};
+
+enum tw_pol_payload {
+	TW_POL_PAYLOAD_ZERO = 0, /* same length, zero bytes */
+	TW_POL_PAYLOAD_TRUNCATE  /* cut after the headers; wire length kept */
+};
+
+enum tw_pol_tls_records {
+	TW_POL_TLS_KEEP_HEADERS = 0, /* record/handshake framing kept */
+	TW_POL_TLS_ZERO              /* TLS is payload like any other */
+};
+
+enum tw_pol_sni { TW_POL_SNI_ZERO = 0, TW_POL_SNI_PSEUDONYMIZE };
+
+/* A CIDR range; IPv4 in the first 4 bytes of prefix. */
+struct tw_pol_range {
+	uint8_t version; /* 4 or 6 */
+	uint8_t bits;    /* prefix length */
+	uint8_t prefix[16];
+};
+
+struct tw_policy {
+	char name[256];   /* file name, or "built-in default" */
+	uint8_t hash[32]; /* SHA-256 of the file's bytes */
+	char hash_hex[65];
+
+	enum tw_pol_special special;
+	struct tw_pol_range keep[TW_POLICY_MAX_RANGES];
+	size_t nkeep;
+
+	enum tw_pol_mac mac;
+	enum tw_pol_tcp_ts tcp_ts;
+
+	enum tw_pol_payload payload;
+	uint8_t keep_port[65536 / 8]; /* bitmap: payload passed through */
+	size_t nkeep_ports;
+
+	enum tw_pol_tls_records tls_records;
+	enum tw_pol_sni sni;
+	uint8_t tls_port[65536 / 8]; /* bitmap: TLS is looked for here */
+};
+
+/*
+ * Parses len bytes of policy YAML; name is used in messages.  Returns 0
+ * and fills *pol, or TW_EFORMAT / TW_ELIMIT / TW_ENOMEM with
+ * "NAME:LINE:COL: problem" in eb.
+ */
+int tw_policy_parse(struct tw_policy *pol, const char *name, const void *buf,
+                    size_t len, struct tw_errbuf *eb);
+
+/* Reads and parses a policy file.  Adds TW_EIO to tw_policy_parse's
+ * errors. */
+int tw_policy_load(struct tw_policy *pol, const char *path,
+                   struct tw_errbuf *eb);
+
+/* The built-in default: the bytes of config/policy-default.yaml. */
+int tw_policy_default(struct tw_policy *pol, struct tw_errbuf *eb);
+extern const char tw_policy_default_yaml[];
+
+/* True when addr (4 or 16 bytes, per version) is in a keep range. */
+bool tw_policy_keeps_addr(const struct tw_policy *pol, int version,
+                          const uint8_t *addr);
+
+static inline bool tw_policy_bit(const uint8_t *map, uint16_t port)
+{
+	return map[port >> 3] & (1u << (port & 7));
+}
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * policy_default.c - the bytes of config/policy-default.yaml, built in
+ * so that the binary is strict without any file.  test_policy checks that
+ * the two are identical; edit the YAML file, then run
+ * tools/gen-policy-default.py.
+ */
+#include "redact/policy.h"
+
+const char tw_policy_default_yaml[] =
+        "# tracewarp redaction policy: the shipped default (strict).\n"
+        "#\n"
+        "# Every field is described in config/POLICY.md.  A key this file does "
+        "not\n"
+        "# know is an error, so a typo can never weaken the policy silently.  "
+        "The\n"
+        "# key itself never appears here: it comes from --key-file or the\n"
+        "# TRACEWARP_KEY environment variable.\n"
+        "version: 1\n"
+        "\n"
+        "addresses:\n"
+        "  # Special addresses (unspecified, broadcast, loopback, link-local,\n"
+        "  # multicast, IPv4-mapped) stay recognisable: their class prefix is "
+        "kept\n"
+        "  # and only the identifying bits are pseudonymized.\n"
+        "  special: keep-class\n"
+        "  # CIDR ranges left untouched.  None by default; documentation "
+        "ranges\n"
+        "  # (192.0.2.0/24, 2001:db8::/32...) can be listed here when wanted.\n"
+        "  keep: []\n"
+        "\n"
+        "mac:\n"
+        "  action: pseudonymize\n"
+        "\n"
+        "tcp:\n"
+        "  # TCP timestamp option values fingerprint host clocks.\n"
+        "  timestamps: shift\n"
+        "\n"
+        "payload:\n"
+        "  # Payloads the redactor does not understand become zeros.\n"
+        "  action: zero\n"
+        "  # Ports whose payload is passed through untouched.  DANGEROUS.\n"
+        "  keep_ports: []\n"
+        "\n"
+        "tls:\n"
+        "  # Record and handshake headers are kept (sizes, versions, "
+        "ciphers);\n"
+        "  # everything else in a record is zeroed.\n"
+        "  records: keep-headers\n"
+        "  server_name: zero\n"
+        "  ports: [443, 465, 563, 636, 853, 989, 990, 992, 993, 994, 995, "
+        "8443]\n";

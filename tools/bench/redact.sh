@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# redact.sh TRACEWARP - redaction throughput beside the tools people use:
+# `tshark -r` merely reading the same file, and `tcprewrite --seed`
+# (address randomization, not anonymization) when tcpreplay is installed.
+# One core each, page cache warm, best of 3.  Prints markdown (a heading,
+# then a table); tools/bench/run.sh appends it to build/bench/results.md.
+#
+# Two inputs, each repeated to BENCH_MB megabytes (default 256) with a
+# new address pair every 16 packets (mkmany.py), so that tens of
+# thousands of hosts go through the address caches: the corpus
+# h2c-rest.pcap (large HTTP/2 segments) and tcpreplay-test.pcap (a mix
+# of small packets, IPv4 and IPv6, many flows), for packets per second.
+set -eu
+cd "$(dirname "$0")/../.."
+tw=$1
+out=build/bench
+mkdir -p "$out"
+shared=${SHARED:-$(cd .. && pwd)/shared}
+size=${BENCH_MB:-256}
+
+key=$(mktemp)
+trap 'rm -f "$key"' EXIT
+chmod 600 "$key"
+printf '%064x\n' 42 >"$key"
+
+best() { # best CMD... -> seconds, best of 3
+	local b=""
+	for _ in 1 2 3; do
+		local t0 t1 d
+		t0=$(date +%s%N)
+		taskset -c 0 "$@" >/dev/null 2>&1 ||
+			{ echo "bench: '$*' failed" >&2; exit 1; }
+		t1=$(date +%s%N)
+		d=$(((t1 - t0) / 1000))
+		if [ -z "$b" ] || [ "$d" -lt "$b" ]; then b=$d; fi
+	done
+	awk -v us="$b" 'BEGIN { printf "%.3f", us / 1e6 }'
+}
+
+mbps() { awk -v b="$bytes" -v s="$1" 'BEGIN { printf "%.0f", b / s / 1e6 }'; }
+kpps() { awk -v p="$pkts" -v s="$1" 'BEGIN { printf "%.0f", p / s / 1e3 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+
+# rows NAME SOURCE: builds the input, times the three, prints the rows.
+rows() {
+	local big=$out/redact-$1.pcap tw_s tshark_s tcprw_s=""
+	if [ ! -s "$big" ]; then
+		echo "bench: building a ${size} MB trace from $2..." >&2
+		python3 tools/bench/mkmany.py "$shared/corpus/$2" "$big" "$size"
+	fi
+	bytes=$(stat -c %s "$big")
+	pkts=$("$tw" info --json "$big" | python3 -c \
+		'import json,sys; print(json.load(sys.stdin)[0]["packets"])')
+	tw_s=$(best "$tw" redact -q -k "$key" -r "$big" -w /dev/null)
+	tshark_s=$(best tshark -r "$big" -T fields -e frame.len)
+	if command -v tcprewrite >/dev/null; then
+		tcprw_s=$(best tcprewrite --seed=42 --infile="$big" \
+			--outfile=/dev/null)
+	fi
+	echo "| $1: tracewarp redact (strict default, pcapng out) | $tw_s | $(mbps "$tw_s") | $(kpps "$tw_s") | 1.00 |"
+	echo "| $1: tshark -r FILE -T fields -e frame.len (only reads) | $tshark_s | $(mbps "$tshark_s") | $(kpps "$tshark_s") | $(ratio "$tshark_s" "$tw_s") |"
+	if [ -n "$tcprw_s" ]; then
+		echo "| $1: tcprewrite --seed=42 (not anonymization) | $tcprw_s | $(mbps "$tcprw_s") | $(kpps "$tcprw_s") | $(ratio "$tcprw_s" "$tw_s") |"
+	fi
+}
+
+echo "## Redacting a trace"
+echo
+echo "Inputs of $size MB with a new address pair every 16 packets"
+echo "(tools/bench/mkmany.py): *large* is the corpus h2c-rest.pcap, *small*"
+echo "tcpreplay-test.pcap (small packets, IPv4 and IPv6).  One core"
+echo "(taskset -c 0), page cache warm, best of 3."
+echo
+echo "| command | seconds | MB/s | kpackets/s | its time / tracewarp's |"
+echo "|---|---|---|---|---|"
+rows large generated/h2c-rest.pcap
+rows small public/tcpreplay-test.pcap
