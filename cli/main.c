@@ -15,6 +15,7 @@ static const struct verb {
 } verbs[] = {
 	{ "info", tw_cmd_info, "what a trace holds (like capinfos)" },
 	{ "redact", tw_cmd_redact, "make a trace safe to share" },
+	{ "replay", tw_cmd_replay, "send a trace (like tcpreplay)" },
 };
 
 static void usage(FILE *out)
