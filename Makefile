@@ -37,7 +37,7 @@ endif
 
 # Third-party libraries, found with pkg-config.  A missing one stops the
 # build with the install command (tools/install-deps.sh prints it).
-PKGS := jansson libcrypto yaml-0.1 libpcap zlib libnghttp2
+PKGS := jansson libcrypto libssl yaml-0.1 libpcap zlib libnghttp2
 PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS += $(PKG_CFLAGS)
