@@ -317,7 +317,10 @@ static int opt_rewrite(int c, const char *arg, struct replay_opts *o)
 	case OPT_VLAN_STRIP:
 		return parse_vlan("--vlan-strip", "0", TW_VLAN_STRIP, rw);
 	case OPT_AMPLIFY:
-		free(o->amplify_spec);
+		if (o->amplify_spec)
+			return tw_cli_usage_error(VERB,
+			                          "--amplify given twice; "
+			                          "one rule per run");
 		o->amplify_spec = strdup(arg);
 		if (!o->amplify_spec ||
 		    tw_amp_parse(o->amplify_spec, &o->eng.amplify_filter,
@@ -400,6 +403,11 @@ static int check_opts(struct replay_opts *o, int argc, char **argv)
 		                          "--topspeed exclude each other");
 	if (o->pcap_out && !o->out)
 		return tw_cli_usage_error(VERB, "--pcap goes with -w");
+	/* A dry run has no clock to wait on: endless loops would fill the
+	 * disk at memory speed. */
+	if (o->out && !o->eng.loops && !o->eng.duration_ns && !o->eng.limit)
+		return tw_cli_usage_error(VERB, "--loop 0 with -w never ends; "
+		                                "add --duration or --limit");
 	if ((o->eng.amplify_spread) && !o->eng.amplify_filter)
 		return tw_cli_usage_error(VERB, "--amplify-spread needs "
 		                                "--amplify");
@@ -663,11 +671,12 @@ static int run(struct replay_opts *o, struct live *lv)
 	reporter_stop(lv);
 	if (rc < 0)
 		tw_cli_error(VERB, "%s", eb.msg);
+	/* A write error surfaces in the run and again at close: report the
+	 * first only. */
 	rc2 = b->ops->close(b, &ceb);
-	if (rc2 < 0) {
+	if (rc2 < 0 && rc >= 0) {
 		tw_cli_error(VERB, "%s", ceb.msg);
-		if (rc >= 0)
-			rc = rc2;
+		rc = rc2;
 	}
 	if (lv->server)
 		tw_metrics_publish(lv->server, tw_engine_stats(e));

@@ -5,6 +5,7 @@
 #include "replay/schedule.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "trace/error.h"
@@ -53,12 +54,40 @@ static int parse_decimal(const char *s, uint64_t *num, uint64_t *den,
 	return 0;
 }
 
+/* Scales *v by 10^exp, keeping it at most 10^18. */
+static int scale_pow10(uint64_t *v, long exp)
+{
+	for (; exp > 0; exp--) {
+		if (*v > 100000000000000000ULL)
+			return TW_EINVAL;
+		*v *= 10;
+	}
+	return 0;
+}
+
+/* An optional exponent ("e6", "E-3"), as tcpreplay and strtod take. */
+static int parse_exponent(const char *s, uint64_t *num, uint64_t *den,
+                          const char **end)
+{
+	char *e;
+	long exp;
+
+	if (*s != 'e' && *s != 'E')
+		return 0;
+	exp = strtol(s + 1, &e, 10);
+	if (e == s + 1 || exp < -18 || exp > 18)
+		return TW_EINVAL;
+	*end = e;
+	return exp >= 0 ? scale_pow10(num, exp) : scale_pow10(den, -exp);
+}
+
 int tw_ratio_parse(const char *s, struct tw_ratio *out)
 {
 	uint64_t num, den, g;
 	const char *end;
 
-	if (!s || parse_decimal(s, &num, &den, &end) < 0 || *end || !num)
+	if (!s || parse_decimal(s, &num, &den, &end) < 0 ||
+	    parse_exponent(end, &num, &den, &end) < 0 || *end || !num)
 		return TW_EINVAL;
 	g = gcd_u64(num, den);
 	out->num = num / g;

@@ -174,13 +174,20 @@ ok "jumbo bytes" $chk bytes "$corpus/trex-jumbo.pcap" "$tmp/jumbo.pcapng" 1
 
 # Usage errors exit 1 with a message.
 for args in "-x 0" "-x abc" "--pps 1 --mbps 1" "--amplify tcp" \
-	"--amplify 'tcp*0'" "--ip-map 10.0.0.0/8:1.0.0.0/16" "--filter 'no such'"; do
+	"--amplify 'tcp*0'" "--ip-map 10.0.0.0/8:1.0.0.0/16" "--filter 'no such'" \
+	"-l 0" "--amplify 'tcp*2' --amplify 'udp*2'"; do
 	if eval "\"$tw\" replay -q -w \"$tmp/u.pcapng\" $args \"$corpus/trex-dns.pcap\"" \
 		>/dev/null 2>&1; [ $? -ne 1 ]; then
 		echo "FAILED: replay $args should exit 1"
 		fail=1
 	fi
 done
+# Exponents as tcpreplay takes them: x1e3 is x1000.
+ok "speedup 1e3" replay "$tmp/e3.pcapng" -x 1e3 "$in"
+ok "speedup 1e3 schedule" $chk schedule "$in" "$tmp/e3.pcapng" x1000 1
+# A write error is reported once.
+n=$("$tw" replay -q -w /dev/full "$in" 2>&1 | grep -c 'write failed')
+[ "$n" -eq 1 ] || { echo "FAILED: write error reported $n times"; fail=1; }
 "$tw" replay -q -w "$tmp/u.pcapng" /nonexistent.pcap 2>/dev/null
 [ $? -eq 1 ] || { echo "FAILED: missing trace should exit 1"; fail=1; }
 
