@@ -16,6 +16,7 @@ static const struct verb {
 	{ "info", tw_cmd_info, "what a trace holds (like capinfos)" },
 	{ "redact", tw_cmd_redact, "make a trace safe to share" },
 	{ "replay", tw_cmd_replay, "send a trace (like tcpreplay)" },
+	{ "generate", tw_cmd_generate, "write a synthetic trace (libnet)" },
 };
 
 static void usage(FILE *out)

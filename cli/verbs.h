@@ -8,5 +8,6 @@
 int tw_cmd_info(int argc, char **argv);
 int tw_cmd_redact(int argc, char **argv);
 int tw_cmd_replay(int argc, char **argv);
+int tw_cmd_generate(int argc, char **argv);
 
 #endif

@@ -66,11 +66,19 @@ ip netns exec "$nsa" "$tw" replay -q -i va -x 5 --json "$tmp/x5.json" \
 	--metrics-listen "127.0.0.1:$port" --metrics-file "$tmp/x5.prom" \
 	"$in" &
 replay=$!
-sleep 0.3
+# The endpoint comes up once the trace is loaded: on a loaded machine
+# that can take a while, so ask again until it answers (or 10 s pass).
 ip netns exec "$nsa" python3 - "$port" >"$tmp/scrape.txt" <<'PY' ||
-import sys, urllib.request
-print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics",
-                             timeout=5).read().decode())
+import sys, time, urllib.request
+url = f"http://127.0.0.1:{sys.argv[1]}/metrics"
+for _ in range(200):
+    try:
+        print(urllib.request.urlopen(url, timeout=5).read().decode())
+        break
+    except OSError:
+        time.sleep(0.05)
+else:
+    sys.exit(1)
 PY
 	{ echo "FAILED: no /metrics on 127.0.0.1:$port"; fail=1; }
 wait "$replay" || { echo "FAILED: replay -x 5 into the veth"; fail=1; }

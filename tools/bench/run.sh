@@ -61,7 +61,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 } | tee "$out/results.md"
 
 # Each stage's own benchmark appends its section.
-for stage in redact replay; do
+for stage in generate redact replay dpdk; do
 	echo
 	tools/bench/$stage.sh "$tw"
 done | tee -a "$out/results.md"
