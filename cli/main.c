@@ -14,6 +14,7 @@ static const struct verb {
 	const char *what;
 } verbs[] = {
 	{ "info", tw_cmd_info, "what a trace holds (like capinfos)" },
+	{ "capture", tw_cmd_capture, "record from interfaces (like tcpdump)" },
 	{ "redact", tw_cmd_redact, "make a trace safe to share" },
 	{ "replay", tw_cmd_replay, "send a trace (like tcpreplay)" },
 	{ "generate", tw_cmd_generate, "write a synthetic trace (libnet)" },

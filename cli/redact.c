@@ -7,6 +7,7 @@
  * Nothing of the input's metadata is copied: interfaces are declared
  * afresh with link type and snaplen only.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -20,6 +21,7 @@
 #include "redact/key.h"
 #include "redact/policy.h"
 #include "redact/redact.h"
+#include "redact/session.h"
 #include "trace/error.h"
 #include "trace/reader.h"
 #include "trace/summary.h"
@@ -33,6 +35,8 @@ struct redact_opts {
 	const char *key_file;
 	const char *check_policy;
 	const char *format; /* NULL, "pcapng", "pcap", "pcap-ns", "pcap-us" */
+	const char *l7_out;
+	size_t max_mb; /* reassembly memory, MiB (0: default) */
 	bool json;
 	bool quiet;
 };
@@ -43,14 +47,14 @@ struct run {
 	struct tw_policy *pol;
 	struct tw_key *key;
 	struct tw_redactor *red;
+	struct tw_session *ses;
+	FILE *l7;
 	struct tw_reader *rd;
 	struct tw_writer *wr;
 	struct tw_summary sum;
 	bool sum_on;
 	uint32_t *iface_map; /* input interface -> output + 1; 0 = none */
 	uint32_t iface_cap;
-	uint8_t *buf;
-	size_t buf_cap;
 	uint64_t bytes_in, bytes_out, bytes_changed;
 	int64_t start_ns, end_ns;
 	char fpr[2 * TW_KEY_FPR_BYTES + 1];
@@ -79,6 +83,12 @@ static void usage(FILE *out)
 	        "  -F, --format FMT       pcapng (default), pcap (same\n"
 	        "                         resolution as the input), pcap-ns,\n"
 	        "                         pcap-us\n"
+	        "      --l7-out FILE      also write the HTTP/2 and gRPC\n"
+	        "                         exchanges, redacted, as JSON Lines\n"
+	        "                         (schema: redact/L7TRACE.md)\n"
+	        "      --max-memory MB    packets held for reassembly, at\n"
+	        "                         most (default 256); past it a\n"
+	        "                         connection is zeroed\n"
 	        "      --check-policy FILE  validate a policy and exit\n"
 	        "      --json             summary as JSON on standard output\n"
 	        "                         (standard error when OUT is '-')\n"
@@ -99,6 +109,8 @@ static int parse_opts(int argc, char **argv, struct redact_opts *o)
 		{ "key-file", required_argument, NULL, 'k' },
 		{ "format", required_argument, NULL, 'F' },
 		{ "check-policy", required_argument, NULL, 'C' },
+		{ "l7-out", required_argument, NULL, 'L' },
+		{ "max-memory", required_argument, NULL, 'M' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -128,6 +140,22 @@ static int parse_opts(int argc, char **argv, struct redact_opts *o)
 		case 'C':
 			o->check_policy = optarg;
 			break;
+		case 'L':
+			o->l7_out = optarg;
+			break;
+		case 'M': {
+			char *end;
+			long v = strtol(optarg, &end, 10);
+
+			if (*end || v < 1 || v > 1048576)
+				return tw_cli_usage_error(
+				        VERB,
+				        "--max-memory: '%s' is not a number "
+				        "of MB from 1 to 1048576",
+				        optarg);
+			o->max_mb = (size_t)v;
+			break;
+		}
 		case 'j':
 			o->json = true;
 			break;
@@ -155,6 +183,9 @@ static int parse_opts(int argc, char **argv, struct redact_opts *o)
 		                          "--format: '%s' is not pcapng, "
 		                          "pcap, pcap-ns or pcap-us",
 		                          o->format);
+	if (o->l7_out && !strcmp(o->l7_out, "-") && !strcmp(o->out, "-"))
+		return tw_cli_usage_error(VERB, "--l7-out and -w cannot both "
+		                                "be standard output");
 	if (strcmp(o->in, "-") && strcmp(o->out, "-") && !strcmp(o->in, o->out))
 		return tw_cli_usage_error(VERB, "IN and OUT are the same file");
 	return 0;
@@ -251,6 +282,24 @@ static int open_files(struct run *rn)
 	rc = tw_reader_open(&rn->rd, rn->o->in, rn->eb.msg, sizeof(rn->eb.msg));
 	if (rc < 0)
 		return rc;
+	if (rn->o->l7_out) {
+		rn->l7 = strcmp(rn->o->l7_out, "-") ? fopen(rn->o->l7_out, "w")
+		                                    : stdout;
+		if (!rn->l7)
+			return tw_errf(&rn->eb, TW_EIO, "%s: cannot open: %s",
+			               rn->o->l7_out, strerror(errno));
+	}
+	{
+		struct tw_session_cfg cfg = {
+			.max_held_bytes = rn->o->max_mb << 20,
+			.l7 = rn->l7,
+		};
+
+		rc = tw_session_new(&rn->ses, rn->red, rn->pol, rn->key, &cfg,
+		                    &rn->eb);
+		if (rc < 0)
+			return rc;
+	}
 	rc = tw_writer_open(&rn->wr, rn->o->out, out_format(rn), rn->eb.msg,
 	                    sizeof(rn->eb.msg));
 	if (rc < 0)
@@ -302,20 +351,6 @@ static int out_iface(struct run *rn, uint32_t i, uint32_t *id)
 	return 0;
 }
 
-static int grow_buf(struct run *rn, size_t n)
-{
-	uint8_t *b;
-
-	if (n <= rn->buf_cap)
-		return 0;
-	b = realloc(rn->buf, n);
-	if (!b)
-		return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
-	rn->buf = b;
-	rn->buf_cap = n;
-	return 0;
-}
-
 /* Bytes that differ between a and b (n bytes), plus those cut off. */
 static uint64_t count_changed(const uint8_t *a, const uint8_t *b, uint32_t n,
                               uint32_t orig)
@@ -341,35 +376,54 @@ static uint64_t count_changed(const uint8_t *a, const uint8_t *b, uint32_t n,
 	return c;
 }
 
+/* Writes the packets the session has made final. */
+static int drain(struct run *rn)
+{
+	struct tw_out out;
+	uint32_t id;
+	int rc;
+
+	while ((rc = tw_session_pop(rn->ses, &out)) != 0) {
+		if (rc < 0)
+			return tw_errf(&rn->eb, rc,
+			               "%s: offset %" PRIu64 ": out of memory",
+			               rn->o->in, out.offset);
+		rc = out_iface(rn, out.iface, &id);
+		if (rc < 0)
+			return rc;
+		rn->bytes_changed += count_changed(out.orig, out.data,
+		                                   out.caplen, out.origlen);
+		rn->bytes_in += out.origlen;
+		rn->bytes_out += out.caplen;
+		rc = tw_writer_write(rn->wr, id, out.ts_ns, out.data,
+		                     out.caplen, out.wirelen);
+		if (rc < 0) {
+			snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
+			         tw_writer_errmsg(rn->wr));
+			return rc;
+		}
+	}
+	return 0;
+}
+
 static int redact_one(struct run *rn, const struct tw_packet *pkt)
 {
 	const struct tw_iface *ifc = tw_reader_iface(rn->rd, pkt->iface);
-	uint32_t id, caplen = pkt->caplen;
+	uint32_t id;
 	int rc;
 
 	if (rn->sum_on)
 		tw_summary_add(&rn->sum, pkt, ifc->linktype);
+	/* Interfaces are declared in input order, as they are met. */
 	rc = out_iface(rn, pkt->iface, &id);
-	if (rc == 0)
-		rc = grow_buf(rn, pkt->caplen);
 	if (rc < 0)
 		return rc;
-	memcpy(rn->buf, pkt->data, pkt->caplen);
-	rc = tw_redact_packet(rn->red, ifc->linktype, rn->buf, &caplen);
+	rc = tw_session_push(rn->ses, pkt, ifc->linktype);
 	if (rc < 0)
 		return tw_errf(&rn->eb, rc,
 		               "%s: offset %" PRIu64 ": out of memory",
 		               rn->o->in, pkt->offset);
-	rn->bytes_changed +=
-	        count_changed(pkt->data, rn->buf, caplen, pkt->caplen);
-	rn->bytes_in += pkt->caplen;
-	rn->bytes_out += caplen;
-	rc = tw_writer_write(rn->wr, id, pkt->ts_ns, rn->buf, caplen,
-	                     pkt->wirelen);
-	if (rc < 0)
-		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
-		         tw_writer_errmsg(rn->wr));
-	return rc;
+	return drain(rn);
 }
 
 static uint64_t file_size(const char *path)
@@ -397,6 +451,14 @@ static int redact_all(struct run *rn)
 			tw_progress_update(&prog, tw_reader_offset(rn->rd), n);
 	}
 	tw_progress_end(&prog);
+	if (rc >= 0) {
+		int drc;
+
+		tw_session_finish(rn->ses);
+		drc = drain(rn);
+		if (drc < 0)
+			rc = drc;
+	}
 	if (rc < 0 && !rn->eb.msg[0])
 		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
 		         tw_reader_errmsg(rn->rd));
@@ -416,6 +478,35 @@ static json_t *json_zeroed(const struct tw_redact_stats *st)
 	return o;
 }
 
+static json_t *json_streams(const struct tw_session_stats *ss)
+{
+	const struct tw_h2_stats *h = &ss->h2;
+
+	return json_pack(
+	        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
+	        "s:{s:I, s:I, "
+	        "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
+	        "tcp_flows", (json_int_t)ss->tcp_flows, "h2_flows",
+	        (json_int_t)ss->h2_flows, "h1_flows", (json_int_t)ss->h1_flows,
+	        "midstream_flows", (json_int_t)ss->midstream_flows,
+	        "other_flows", (json_int_t)ss->other_flows, "gap_flows",
+	        (json_int_t)ss->gap_flows, "closed_flows",
+	        (json_int_t)ss->closed_flows, "expired_flows",
+	        (json_int_t)ss->expired_flows, "failed_flows",
+	        (json_int_t)ss->failed_flows, "forced", (json_int_t)ss->forced,
+	        "retransmitted_bytes", (json_int_t)ss->retransmitted,
+	        "zeroed_stream_bytes", (json_int_t)ss->zeroed_bytes, "http2",
+	        "streams", (json_int_t)h->streams, "header_blocks",
+	        (json_int_t)h->header_blocks, "headers_rewritten",
+	        (json_int_t)h->headers_rewritten, "grpc_messages",
+	        (json_int_t)h->grpc_messages, "grpc_compressed_zeroed",
+	        (json_int_t)h->grpc_compressed_zeroed, "json_bodies",
+	        (json_int_t)h->json_bodies, "bodies_zeroed",
+	        (json_int_t)h->bodies_zeroed, "invalid_bodies",
+	        (json_int_t)h->invalid_bodies, "exchanges",
+	        (json_int_t)h->exchanges, "errors", (json_int_t)h->errors);
+}
+
 static json_t *json_summary(const struct run *rn, int rc)
 {
 	const struct tw_redact_stats *st = tw_redactor_stats(rn->red);
@@ -424,7 +515,7 @@ static json_t *json_summary(const struct run *rn, int rc)
 	return json_pack(
 	        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, "
 	        "s:I, s:b, s:{s:I, s:I, s:I}, s:I, s:I, "
-	        "s:{s:I, s:I, s:I}, s:I, s:o, s:f, s:f}",
+	        "s:{s:I, s:I, s:I}, s:I, s:o, s:o, s:f, s:f}",
 	        "input", rn->o->in, "output", rn->o->out, "policy",
 	        rn->pol->name, "policy_sha256", rn->pol->hash_hex,
 	        "key_fingerprint", rn->fpr, "error", rc < 0 ? rn->eb.msg : NULL,
@@ -441,8 +532,35 @@ static json_t *json_summary(const struct run *rn, int rc)
 	        (json_int_t)st->cksum_bad_kept, "updated_incrementally",
 	        (json_int_t)st->cksum_incremental, "truncated_packets",
 	        (json_int_t)st->truncated_packets, "zeroed", json_zeroed(st),
-	        "seconds", secs, "mb_per_s",
+	        "streams", json_streams(tw_session_stats(rn->ses)), "seconds",
+	        secs, "mb_per_s",
 	        secs > 0 ? (double)rn->bytes_in / secs / 1e6 : 0.0);
+}
+
+static void print_streams(const struct tw_session_stats *ss, FILE *f)
+{
+	const struct tw_h2_stats *h = &ss->h2;
+
+	fprintf(f,
+	        "  TCP: %" PRIu64 " connections followed, %" PRIu64
+	        " HTTP/2, %" PRIu64 " HTTP/1.1; zeroed: %" PRIu64
+	        " not HTTP, %" PRIu64 " started mid-connection, %" PRIu64
+	        " with a gap, %" PRIu64 " malformed, %" PRIu64
+	        " over memory (%" PRIu64 " stream bytes); %" PRIu64
+	        " ended (%" PRIu64 " idle)\n",
+	        ss->tcp_flows, ss->h2_flows, ss->h1_flows, ss->other_flows,
+	        ss->midstream_flows, ss->gap_flows, ss->failed_flows,
+	        ss->forced, ss->zeroed_bytes, ss->closed_flows,
+	        ss->expired_flows);
+	fprintf(f,
+	        "  HTTP/2: %" PRIu64 " streams, %" PRIu64
+	        " header blocks (%" PRIu64 " values rewritten), %" PRIu64
+	        " gRPC messages (%" PRIu64 " compressed, zeroed), %" PRIu64
+	        " JSON bodies, %" PRIu64 " bodies zeroed, %" PRIu64
+	        " invalid\n",
+	        h->streams, h->header_blocks, h->headers_rewritten,
+	        h->grpc_messages, h->grpc_compressed_zeroed, h->json_bodies,
+	        h->bodies_zeroed, h->invalid_bodies);
 }
 
 static void print_summary(const struct run *rn, FILE *f)
@@ -476,6 +594,7 @@ static void print_summary(const struct run *rn, FILE *f)
 	if (st->truncated_packets)
 		fprintf(f, "  truncated: %" PRIu64 " packets\n",
 		        st->truncated_packets);
+	print_streams(tw_session_stats(rn->ses), f);
 	fprintf(f, "  policy %s (sha256 %.16s...), key %s\n", rn->pol->name,
 	        rn->pol->hash_hex, rn->fpr);
 }
@@ -498,13 +617,15 @@ static void report(const struct run *rn, int rc)
 static void run_free(struct run *rn)
 {
 	tw_reader_close(rn->rd);
+	tw_session_free(rn->ses);
+	if (rn->l7 && rn->l7 != stdout)
+		fclose(rn->l7);
 	tw_redactor_free(rn->red);
 	tw_key_free(rn->key);
 	free(rn->pol);
 	if (rn->sum_on)
 		tw_summary_free(&rn->sum);
 	free(rn->iface_map);
-	free(rn->buf);
 }
 
 int tw_cmd_redact(int argc, char **argv)
@@ -537,10 +658,12 @@ int tw_cmd_redact(int argc, char **argv)
 	                      rn.eb.msg[0] ? 0 : sizeof(rn.eb.msg));
 	if (rc >= 0 && wrc < 0)
 		rc = wrc;
+	if (rc >= 0 && rn.l7 && (fflush(rn.l7) || ferror(rn.l7)))
+		rc = tw_errf(&rn.eb, TW_EIO, "%s: write failed", o.l7_out);
 	rn.end_ns = tw_cli_now_ns();
 	if (rc < 0)
 		tw_cli_error(VERB, "%s", rn.eb.msg);
-	if (rn.red)
+	if (rn.red && rn.ses)
 		report(&rn, rc);
 	run_free(&rn);
 	return rc < 0 ? tw_cli_exit_code(rc) : TW_EXIT_OK;

@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "cli/replay_dpdk.h"
+#include "cli/replay_l7.h"
+#include "cli/replay_sync.h"
 #include "cli/verbs.h"
 #include "replay/amplify.h"
 #include "replay/backend.h"
@@ -34,6 +37,8 @@ struct replay_opts {
 	const char *metrics_file;
 	const char *metrics_listen;
 	struct tw_afpacket_opts af;
+	struct tw_replay_dpdk dpdk;
+	int64_t start_at_ns; /* --start-at, wall clock; 0 = at once */
 	char *amplify_spec;
 };
 
@@ -67,7 +72,8 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: tracewarp replay [options] (-i IFACE | -w FILE) "
+	        "Usage: tracewarp replay [options] (-i IFACE | -w FILE |\n"
+	        "                        --dpdk [--eal ARGS] [--port P]) "
 	        "TRACE\n\n"
 	        "Sends the packets of TRACE (pcap or pcapng; '-' is standard\n"
 	        "input) at their recorded times divided by a speedup, or at a\n"
@@ -80,7 +86,23 @@ static void usage(FILE *out)
 	        "                        packet stamped with its scheduled "
 	        "time\n"
 	        "      --pcap            with -w: classic pcap (ns), not "
-	        "pcapng\n\n"
+	        "pcapng\n"
+	        "      --dpdk            send on a DPDK port\n\n"
+	        "DPDK (with --dpdk):\n"
+	        "      --eal ARGS        the EAL's arguments, one quoted "
+	        "string\n"
+	        "                        ('-l 0-3 -a 0000:03:00.0')\n"
+	        "      --port N|NAME     port number or device name "
+	        "(default 0)\n"
+	        "      --lcores N        TX lcores, each with its own queue "
+	        "and\n"
+	        "                        flows (default 1: the engine; the "
+	        "EAL\n"
+	        "                        must run N lcores)\n"
+	        "      --fix-checksums   recompute IPv4, TCP and UDP "
+	        "checksums\n"
+	        "                        (by the port where it offers to)"
+	        "\n\n"
 	        "Timing (one of):\n"
 	        "  -x, --speedup X       recorded gaps divided by X (default "
 	        "1;\n"
@@ -114,6 +136,19 @@ static void usage(FILE *out)
 	        "next\n"
 	        "                        packet (default: all at once)\n"
 	        "      --unique-ip       every loop a distinct set of flows\n\n"
+	        "Several hosts, one trace:\n"
+	        "      --shard I/N       send only shard I (1..N) of the "
+	        "flows;\n"
+	        "                        the N shards are disjoint and make "
+	        "up\n"
+	        "                        the whole trace (flow hash, fixed "
+	        "key);\n"
+	        "                        the others' packets still set the "
+	        "clock\n"
+	        "      --start-at TIME   start at this wall-clock time: RFC "
+	        "3339\n"
+	        "                        (2026-12-03T20:30:00Z) or epoch "
+	        "seconds\n\n"
 	        "Engine:\n"
 	        "      --preload-max N   preload traces up to N bytes "
 	        "(default\n"
@@ -161,7 +196,14 @@ enum {
 	OPT_NO_BYPASS,
 	OPT_JSON,
 	OPT_METRICS_FILE,
-	OPT_METRICS_LISTEN
+	OPT_METRICS_LISTEN,
+	OPT_DPDK,
+	OPT_EAL,
+	OPT_PORT,
+	OPT_LCORES,
+	OPT_FIX_CKSUM,
+	OPT_SHARD,
+	OPT_START_AT
 };
 
 static const struct option longopts[] = {
@@ -196,6 +238,13 @@ static const struct option longopts[] = {
 	{ "json", required_argument, NULL, OPT_JSON },
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+	{ "dpdk", no_argument, NULL, OPT_DPDK },
+	{ "eal", required_argument, NULL, OPT_EAL },
+	{ "port", required_argument, NULL, OPT_PORT },
+	{ "lcores", required_argument, NULL, OPT_LCORES },
+	{ "fix-checksums", no_argument, NULL, OPT_FIX_CKSUM },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "start-at", required_argument, NULL, OPT_START_AT },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -387,6 +436,53 @@ static int opt_other(int c, const char *arg, struct replay_opts *o)
 	return -1;
 }
 
+/* The DPDK options. */
+static int opt_dpdk(int c, const char *arg, struct replay_opts *o)
+{
+	uint64_t v;
+
+	switch (c) {
+	case OPT_DPDK:
+		o->dpdk.on = true;
+		return 0;
+	case OPT_EAL:
+		o->dpdk.eal = arg;
+		return 0;
+	case OPT_PORT:
+		o->dpdk.port_spec = arg;
+		return 0;
+	case OPT_LCORES:
+		if (!tw_cli_parse_u64(arg, &v) || !v || v > TW_DPDK_MAX_LCORES)
+			return bad("--lcores", arg, "a count (1-64)");
+		o->dpdk.lcores = (unsigned)v;
+		return 0;
+	case OPT_FIX_CKSUM:
+		o->dpdk.fix_cksum = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* Several hosts replaying one trace together. */
+static int opt_hosts(int c, const char *arg, struct replay_opts *o)
+{
+	switch (c) {
+	case OPT_SHARD:
+		if (!tw_replay_parse_shard(arg, &o->eng.shard_index,
+		                           &o->eng.shard_count))
+			return bad("--shard", arg,
+			           "I/N (1 <= I <= N <= 65536)");
+		return 0;
+	case OPT_START_AT:
+		if (!tw_replay_parse_start_at(arg, &o->start_at_ns))
+			return bad("--start-at", arg,
+			           "an RFC 3339 time or epoch seconds");
+		o->dpdk.start_at_ns = o->start_at_ns;
+		return 0;
+	}
+	return -1;
+}
+
 static int check_opts(struct replay_opts *o, int argc, char **argv)
 {
 	if (optind != argc - 1)
@@ -394,9 +490,11 @@ static int check_opts(struct replay_opts *o, int argc, char **argv)
 		        VERB, optind >= argc ? "no trace file given"
 		                             : "one trace file only");
 	o->trace = argv[optind];
-	if (!o->iface == !o->out)
-		return tw_cli_usage_error(VERB, "give one of -i IFACE and "
-		                                "-w FILE");
+	if (!!o->iface + !!o->out + o->dpdk.on != 1)
+		return tw_cli_usage_error(VERB, "give one of -i IFACE, "
+		                                "-w FILE and --dpdk");
+	if (tw_replay_dpdk_check(&o->dpdk))
+		return TW_EXIT_USER;
 	if (o->modes > 1)
 		return tw_cli_usage_error(VERB,
 		                          "--speedup, --pps, --mbps and "
@@ -435,6 +533,10 @@ static int parse_opts(int argc, char **argv, struct replay_opts *o)
 			rc = opt_rewrite(c, optarg, o);
 		if (rc < 0)
 			rc = opt_other(c, optarg, o);
+		if (rc < 0)
+			rc = opt_dpdk(c, optarg, o);
+		if (rc < 0)
+			rc = opt_hosts(c, optarg, o);
 		if (rc != 0)
 			return rc < 0 ? tw_cli_usage_error(VERB, "bad option")
 			              : rc;
@@ -584,12 +686,17 @@ static void print_summary(const struct tw_replay_stats *st, const char *out)
 	       a, b, c, d, e);
 }
 
-static int write_json(const char *path, const struct tw_replay_stats *st,
-                      const char *out)
+static int write_json(const struct replay_opts *o,
+                      const struct tw_replay_stats *st, const char *out)
 {
+	const char *path = o->json_path;
 	json_t *j = tw_metrics_json(st, out);
 	int rc;
 
+	if (j && o->dpdk.on && tw_replay_dpdk_json(&o->dpdk, j) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
 	if (!j) {
 		tw_cli_error(VERB, "out of memory");
 		return TW_EXIT_INTERNAL;
@@ -608,9 +715,11 @@ static int write_json(const char *path, const struct tw_replay_stats *st,
 	return TW_EXIT_OK;
 }
 
-static int open_backend(const struct replay_opts *o, struct tw_backend **b,
-                        struct tw_errbuf *eb)
+static int open_backend(struct replay_opts *o, const struct tw_engine *e,
+                        struct tw_backend **b, struct tw_errbuf *eb)
 {
+	if (o->dpdk.on)
+		return tw_replay_dpdk_open(&o->dpdk, e, b, eb);
 	if (o->out)
 		return tw_backend_file_open(
 		        b, o->out, o->pcap_out ? TW_OUT_PCAP_NS : TW_OUT_PCAPNG,
@@ -626,10 +735,13 @@ static int finish(const struct replay_opts *o, struct live *lv,
 
 	if (lv->tty)
 		fprintf(stderr, "\r%*s\r", 78, "");
-	if (!o->quiet && !(o->json_path && !strcmp(o->json_path, "-")))
+	if (!o->quiet && !(o->json_path && !strcmp(o->json_path, "-"))) {
 		print_summary(st, lv->output);
+		if (o->dpdk.on)
+			tw_replay_dpdk_summary(&o->dpdk, stdout);
+	}
 	if (o->json_path)
-		status = write_json(o->json_path, st, lv->output);
+		status = write_json(o, st, lv->output);
 	if (o->metrics_file && tw_metrics_write_file(o->metrics_file, st,
 	                                             lv->output, &lv->eb) < 0) {
 		tw_cli_error(VERB, "%s", lv->eb.msg);
@@ -653,7 +765,7 @@ static int run(struct replay_opts *o, struct live *lv)
 	if (rc >= 0)
 		rc = tw_engine_load(e, o->trace, &eb);
 	if (rc >= 0)
-		rc = open_backend(o, &b, &eb);
+		rc = open_backend(o, e, &b, &eb);
 	if (rc >= 0 && o->metrics_listen)
 		rc = tw_metrics_listen(&lv->server, o->metrics_listen,
 		                       lv->output, &eb);
@@ -667,10 +779,14 @@ static int run(struct replay_opts *o, struct live *lv)
 	if (lv->server)
 		tw_metrics_publish(lv->server, tw_engine_stats(e));
 	reporter_start(lv);
+	if (o->start_at_ns)
+		tw_replay_start(o->start_at_ns, &stop_flag);
 	rc = tw_engine_run(e, b, &eb);
 	reporter_stop(lv);
 	if (rc < 0)
 		tw_cli_error(VERB, "%s", eb.msg);
+	if (o->dpdk.on)
+		tw_replay_dpdk_collect(&o->dpdk, b);
 	/* A write error surfaces in the run and again at close: report the
 	 * first only. */
 	rc2 = b->ops->close(b, &ceb);
@@ -686,6 +802,43 @@ static int run(struct replay_opts *o, struct live *lv)
 	return rc;
 }
 
+/*
+ * --dpdk: starts the EAL, then runs the multi-lcore replayer when it can
+ * do the job (several lcores).  Returns -1 when the engine should run,
+ * else the exit status.
+ */
+static int run_dpdk(struct replay_opts *o, struct live *lv)
+{
+	struct tw_replay_stats *st;
+	struct tw_errbuf eb = { "" };
+	int rc;
+
+	/* The multi-lcore replayer has no live counters to serve. */
+	o->dpdk.live_metrics = o->metrics_listen != NULL;
+	rc = tw_replay_dpdk_start(&o->dpdk, &eb);
+	if (rc < 0) {
+		tw_cli_error(VERB, "%s", eb.msg);
+		return tw_cli_exit_code(rc);
+	}
+	lv->output = o->dpdk.label;
+	st = calloc(1, sizeof(*st));
+	if (!st) {
+		tw_cli_error(VERB, "out of memory");
+		return TW_EXIT_INTERNAL;
+	}
+	rc = tw_replay_dpdk_multi(&o->dpdk, o->trace, &o->eng, st, &eb);
+	if (rc < 0)
+		tw_cli_error(VERB, "%s", eb.msg);
+	if (rc > 0)
+		rc = finish(o, lv, st, 0);
+	else if (rc < 0)
+		rc = tw_cli_exit_code(rc);
+	else
+		rc = -1;
+	free(st);
+	return rc;
+}
+
 int tw_cmd_replay(int argc, char **argv)
 {
 	struct replay_opts o;
@@ -693,6 +846,8 @@ int tw_cmd_replay(int argc, char **argv)
 	struct sigaction sa;
 	int rc;
 
+	if (tw_replay_is_l7(argc, argv))
+		return tw_cmd_replay_l7(argc, argv);
 	rc = parse_opts(argc, argv, &o);
 	if (rc) {
 		free(o.amplify_spec);
@@ -708,7 +863,10 @@ int tw_cmd_replay(int argc, char **argv)
 	o.eng.stop = &stop_flag;
 	o.eng.tick = on_tick;
 	o.eng.tick_arg = &lv;
-	rc = run(&o, &lv);
+	rc = o.dpdk.on ? run_dpdk(&o, &lv) : -1;
+	if (rc < 0)
+		rc = run(&o, &lv);
+	tw_replay_dpdk_end(&o.dpdk);
 	free(o.amplify_spec);
 	return rc;
 }

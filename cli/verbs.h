@@ -6,6 +6,7 @@
 #define TW_VERBS_H
 
 int tw_cmd_info(int argc, char **argv);
+int tw_cmd_capture(int argc, char **argv);
 int tw_cmd_redact(int argc, char **argv);
 int tw_cmd_replay(int argc, char **argv);
 int tw_cmd_generate(int argc, char **argv);

@@ -64,6 +64,8 @@ struct walk {
 	uint32_t reasons;
 	uint64_t zbytes[TW_ZR_COUNT];
 	int depth;
+	const uint8_t *ov; /* redacted TCP payload, or NULL */
+	uint32_t ov_off, ov_len;
 };
 
 /* A transport checksum between its verification and its rewrite. */
@@ -668,6 +670,11 @@ static void payload(struct walk *w, uint32_t off, uint32_t end, uint16_t sp,
 
 	if (off >= end)
 		return;
+	if (is_tcp && w->ov && off == w->ov_off && end - off == w->ov_len) {
+		/* Redacted by the stream redactor (session.h). */
+		memcpy(w->p + off, w->ov, w->ov_len);
+		return;
+	}
 	if (tw_policy_bit(pol->keep_port, sp) ||
 	    tw_policy_bit(pol->keep_port, dp))
 		return;
@@ -1483,7 +1490,30 @@ int tw_redactor_new(struct tw_redactor **out, const struct tw_policy *pol,
 int tw_redact_packet(struct tw_redactor *r, uint32_t linktype, uint8_t *data,
                      uint32_t *caplen)
 {
-	struct walk w = { .r = r, .pol = r->pol, .p = data, .len = *caplen };
+	return tw_redact_packet_with(r, linktype, data, caplen, 0, NULL, 0);
+}
+
+void tw_redact_addr(struct tw_redactor *r, int version, uint8_t *a)
+{
+	struct walk w = { .r = r, .pol = r->pol, .p = a, .len = 16 };
+
+	if (version == 4)
+		addr4(&w, 0);
+	else
+		addr6(&w, 0);
+}
+
+int tw_redact_packet_with(struct tw_redactor *r, uint32_t linktype,
+                          uint8_t *data, uint32_t *caplen, uint32_t pay_off,
+                          const uint8_t *pay, uint32_t pay_len)
+{
+	struct walk w = { .r = r,
+		          .pol = r->pol,
+		          .p = data,
+		          .len = *caplen,
+		          .ov = pay,
+		          .ov_off = pay_off,
+		          .ov_len = pay_len };
 
 	if (*caplen > r->orig_cap) {
 		uint8_t *o = realloc(r->orig, *caplen);

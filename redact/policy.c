@@ -203,6 +203,83 @@ static int parse_tls(struct ctx *c, const struct tw_ynode *m)
 	return rc;
 }
 
+static int parse_names(struct ctx *c, const struct tw_ynode *n,
+                       const char *what, char (*names)[TW_POLICY_NAME_MAX],
+                       size_t *count, bool lower)
+{
+	int rc = tw_ydoc_expect(c->doc, n, TW_YNODE_SEQ, what, c->eb);
+
+	if (rc < 0)
+		return rc;
+	if (n->n > TW_POLICY_MAX_NAMES)
+		return tw_ydoc_errf(c->doc, n, c->eb, TW_ELIMIT,
+		                    "more than %d names in '%s'",
+		                    TW_POLICY_MAX_NAMES, what);
+	for (size_t i = 0; i < n->n; i++) {
+		const char *s;
+		size_t len;
+
+		rc = tw_ydoc_str(c->doc, n->kids[i], what, &s, c->eb);
+		if (rc < 0)
+			return rc;
+		len = strlen(s);
+		if (len == 0 || len >= TW_POLICY_NAME_MAX)
+			return tw_ydoc_errf(c->doc, n->kids[i], c->eb,
+			                    TW_EFORMAT,
+			                    "'%s': names are 1 to %d bytes",
+			                    what, TW_POLICY_NAME_MAX - 1);
+		for (size_t k = 0; k <= len; k++)
+			names[i][k] = lower && s[k] >= 'A' && s[k] <= 'Z'
+			                      ? (char)(s[k] - 'A' + 'a')
+			                      : s[k];
+	}
+	*count = n->n;
+	return 0;
+}
+
+static int parse_http(struct ctx *c, const struct tw_ynode *m)
+{
+	static const char *const keys[] = { "keep_headers", "keep_segments",
+		                            "grpc_method",  "grpc_body",
+		                            "json_body",    NULL };
+	static const char *const meth[] = { "keep", "pseudonymize", NULL };
+	static const char *const body[] = { "redact", "zero", NULL };
+	struct tw_policy *p = c->pol;
+	int g = p->grpc_method, gb = p->grpc_body, jb = p->json_body, rc;
+
+	rc = tw_ydoc_check_keys(c->doc, m, "http", keys, c->eb);
+	if (rc == 0)
+		rc = opt_enum(c, m, "grpc_method", meth, &g);
+	if (rc == 0)
+		rc = opt_enum(c, m, "grpc_body", body, &gb);
+	if (rc == 0)
+		rc = opt_enum(c, m, "json_body", body, &jb);
+	p->grpc_method = (enum tw_pol_grpc_method)g;
+	p->grpc_body = (enum tw_pol_body)gb;
+	p->json_body = (enum tw_pol_body)jb;
+	if (rc == 0 && tw_ydoc_get(m, "keep_headers"))
+		rc = parse_names(c, tw_ydoc_get(m, "keep_headers"),
+		                 "keep_headers", p->keep_headers,
+		                 &p->nkeep_headers, true);
+	if (rc == 0 && tw_ydoc_get(m, "keep_segments"))
+		rc = parse_names(c, tw_ydoc_get(m, "keep_segments"),
+		                 "keep_segments", p->keep_segments,
+		                 &p->nkeep_segments, false);
+	return rc;
+}
+
+/* Header values kept when the policy says nothing: what HTTP/2 and gRPC
+ * need to work, which names no one. */
+static const char *const default_keep_headers[] = {
+	":method",          ":scheme",
+	":status",          ":protocol",
+	"content-type",     "content-length",
+	"content-encoding", "te",
+	"grpc-encoding",    "grpc-accept-encoding",
+	"grpc-status",      "grpc-timeout",
+	"accept-encoding",
+};
+
 static void set_defaults(struct tw_policy *pol)
 {
 	static const uint16_t tls_ports[] = { 443, 465, 563, 636, 853, 989,
@@ -211,13 +288,20 @@ static void set_defaults(struct tw_policy *pol)
 	memset(pol, 0, sizeof(*pol));
 	for (size_t i = 0; i < sizeof(tls_ports) / sizeof(tls_ports[0]); i++)
 		set_bit(pol->tls_port, tls_ports[i]);
+	for (size_t i = 0;
+	     i < sizeof(default_keep_headers) / sizeof(default_keep_headers[0]);
+	     i++)
+		snprintf(pol->keep_headers[i], TW_POLICY_NAME_MAX, "%s",
+		         default_keep_headers[i]);
+	pol->nkeep_headers =
+	        sizeof(default_keep_headers) / sizeof(default_keep_headers[0]);
 }
 
 static int parse_root(struct ctx *c, const struct tw_ynode *root)
 {
 	static const char *const keys[] = { "version", "addresses", "mac",
 		                            "tcp",     "payload",   "tls",
-		                            NULL };
+		                            "http",    NULL };
 	static const struct {
 		const char *key;
 		int (*fn)(struct ctx *c, const struct tw_ynode *m);
@@ -227,6 +311,7 @@ static int parse_root(struct ctx *c, const struct tw_ynode *root)
 		{ "tcp", parse_tcp },
 		{ "payload", parse_payload },
 		{ "tls", parse_tls },
+		{ "http", parse_http },
 	};
 	uint64_t version;
 	int rc;
@@ -324,4 +409,27 @@ bool tw_policy_keeps_addr(const struct tw_policy *pol, int version,
 		return true;
 	}
 	return false;
+}
+
+static bool in_names(const char (*names)[TW_POLICY_NAME_MAX], size_t count,
+                     const char *s, size_t n)
+{
+	for (size_t i = 0; i < count; i++)
+		if (!strncmp(names[i], s, n) && names[i][n] == '\0')
+			return true;
+	return false;
+}
+
+bool tw_policy_keeps_header(const struct tw_policy *pol, const char *name,
+                            size_t n)
+{
+	return in_names((const char(*)[TW_POLICY_NAME_MAX])pol->keep_headers,
+	                pol->nkeep_headers, name, n);
+}
+
+bool tw_policy_keeps_segment(const struct tw_policy *pol, const char *seg,
+                             size_t n)
+{
+	return in_names((const char(*)[TW_POLICY_NAME_MAX])pol->keep_segments,
+	                pol->nkeep_segments, seg, n);
 }

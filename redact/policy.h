@@ -46,6 +46,19 @@ enum tw_pol_tls_records {
 
 enum tw_pol_sni { TW_POL_SNI_ZERO = 0, TW_POL_SNI_PSEUDONYMIZE };
 
+enum tw_pol_grpc_method {
+	TW_POL_GRPC_METHOD_KEEP = 0, /* /package.Service/Method kept */
+	TW_POL_GRPC_METHOD_PSEUDONYMIZE
+};
+
+enum tw_pol_body {
+	TW_POL_BODY_REDACT = 0, /* walked: strings pseudonymized */
+	TW_POL_BODY_ZERO        /* zeroed like unknown payload */
+};
+
+#define TW_POLICY_MAX_NAMES 256
+#define TW_POLICY_NAME_MAX 64
+
 /* A CIDR range; IPv4 in the first 4 bytes of prefix. */
 struct tw_pol_range {
 	uint8_t version; /* 4 or 6 */
@@ -72,6 +85,14 @@ struct tw_policy {
 	enum tw_pol_tls_records tls_records;
 	enum tw_pol_sni sni;
 	uint8_t tls_port[65536 / 8]; /* bitmap: TLS is looked for here */
+
+	/* http: HTTP/2 and gRPC (header names are lowercase). */
+	char keep_headers[TW_POLICY_MAX_NAMES][TW_POLICY_NAME_MAX];
+	size_t nkeep_headers;
+	char keep_segments[TW_POLICY_MAX_NAMES][TW_POLICY_NAME_MAX];
+	size_t nkeep_segments;
+	enum tw_pol_grpc_method grpc_method;
+	enum tw_pol_body grpc_body, json_body;
 };
 
 /*
@@ -94,6 +115,14 @@ extern const char tw_policy_default_yaml[];
 /* True when addr (4 or 16 bytes, per version) is in a keep range. */
 bool tw_policy_keeps_addr(const struct tw_policy *pol, int version,
                           const uint8_t *addr);
+
+/* True when the value of header name (n bytes, lowercase) is kept. */
+bool tw_policy_keeps_header(const struct tw_policy *pol, const char *name,
+                            size_t n);
+
+/* True when a path segment (n bytes) is kept. */
+bool tw_policy_keeps_segment(const struct tw_policy *pol, const char *seg,
+                             size_t n);
 
 static inline bool tw_policy_bit(const uint8_t *map, uint16_t port)
 {

@@ -75,6 +75,21 @@ int tw_redactor_new(struct tw_redactor **out, const struct tw_policy *pol,
 int tw_redact_packet(struct tw_redactor *r, uint32_t linktype, uint8_t *data,
                      uint32_t *caplen);
 
+/*
+ * As tw_redact_packet, but the TCP payload at [pay_off, pay_off +
+ * pay_len) of data, when the walk finds exactly that payload, becomes
+ * the pay_len bytes at pay (already redacted by the stream redactor,
+ * session.h) instead of zeros; checksums are computed over the result.
+ * pay NULL: as tw_redact_packet.
+ */
+int tw_redact_packet_with(struct tw_redactor *r, uint32_t linktype,
+                          uint8_t *data, uint32_t *caplen, uint32_t pay_off,
+                          const uint8_t *pay, uint32_t pay_len);
+
+/* The pseudonym of an address (4 or 16 bytes at a), in place, as
+ * packets get it. */
+void tw_redact_addr(struct tw_redactor *r, int version, uint8_t *a);
+
 /* A name for a zero reason ("payload", "tls"...). */
 const char *tw_zero_reason_name(enum tw_zero_reason why);
 

@@ -14,6 +14,12 @@
  * schedule on a virtual clock that starts at the trace's first timestamp,
  * without waiting.
  *
+ * Sharding: with shard_count N, only the flows of shard I are sent, and
+ * the other packets still advance the schedule (SPEEDUP), so N hosts
+ * that each send one shard keep the trace's timing between them; at a
+ * rate, each shard is paced on its own.  Skipped packets count as
+ * skipped_filtered.
+ *
  * Memory: the trace is preloaded into one arena when it is at most
  * preload_max bytes; larger traces are streamed from the file, and read
  * again for each loop (standard input cannot be, and must fit).
@@ -37,6 +43,10 @@
 
 #define TW_RP_DEFAULT_PRELOAD (1ULL << 30)
 #define TW_RP_DEFAULT_SPIN_NS 50000
+
+/* The flow hash key of --shard: fixed, so every host splits a trace the
+ * same way ("shard" in ASCII). */
+#define TW_RP_SHARD_SEED 0x7368617264ULL
 
 struct tw_loop_stats {
 	uint64_t sent, bytes;
@@ -77,6 +87,10 @@ struct tw_engine_cfg {
 	bool amplify_spread;        /* copies spread over the gap to the
 	                               next packet, not all at once */
 	bool unique_ip;             /* every loop a new set of flows */
+	uint32_t shard_index;       /* --shard I/N: only the flows whose */
+	uint32_t shard_count;       /* tw_flow_hash(key, TW_RP_SHARD_SEED)
+	                               % N is I (packets without IP: shard
+	                               0); 0 = no sharding */
 	uint64_t preload_max;       /* bytes, 0 = TW_RP_DEFAULT_PRELOAD */
 	unsigned burst;             /* 0 = the backend's */
 	int64_t spin_ns;            /* 0 = TW_RP_DEFAULT_SPIN_NS */

@@ -1,7 +1,7 @@
 /*
  * test_engine.c - the replay engine against a backend that records what
  * it is given and refuses on command: schedules, loops, bursts, retries,
- * failures, oversize frames, limits, filters and amplification.
+ * failures, oversize frames, limits, filters, amplification and shards.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -313,6 +313,53 @@ static void test_paced(void **state)
 	free(st);
 }
 
+/* Shards of 1, 2, 3 and 5: together every packet once, each at its time
+ * in the whole run; each flow in one shard. */
+static void test_shards(void **state)
+{
+	static const uint32_t counts[] = { 1, 2, 3, 5 };
+	struct tw_engine_cfg cfg = speedup("2");
+	struct tw_replay_stats *st = malloc(sizeof(*st));
+	struct mock *whole = mock_new(false);
+	struct tw_engine *e;
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(run(&cfg, whole, st), 0);
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++) {
+		int seen[10] = { 0 };
+		int shard_of_port[2] = { -1, -1 };
+
+		for (uint32_t i = 0; i < counts[c]; i++) {
+			struct mock *m = mock_new(false);
+
+			cfg.shard_index = i;
+			cfg.shard_count = counts[c];
+			assert_int_equal(run(&cfg, m, st), 0);
+			assert_int_equal(st->sent + st->skipped_filtered, 10);
+			for (unsigned k = 0; k < m->n; k++) {
+				/* payloads of i * 100 bytes: i is the packet */
+				unsigned p = (m->len[k] - whole->len[0]) / 100;
+				int *owner = &shard_of_port[p % 3 == 0];
+
+				assert_true(p < 10);
+				seen[p]++;
+				assert_int_equal(m->sched[k], whole->sched[p]);
+				assert_true(*owner < 0 || *owner == (int)i);
+				*owner = (int)i;
+			}
+			free(m);
+		}
+		for (unsigned p = 0; p < 10; p++)
+			assert_int_equal(seen[p], 1);
+	}
+	cfg.shard_index = 3;
+	cfg.shard_count = 3;
+	assert_int_equal(tw_engine_new(&e, &cfg, &eb), TW_EINVAL);
+	free(whole);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -322,6 +369,7 @@ int main(void)
 		cmocka_unit_test(test_oversize_limit_filter),
 		cmocka_unit_test(test_amplify),
 		cmocka_unit_test(test_paced),
+		cmocka_unit_test(test_shards),
 	};
 
 	return cmocka_run_group_tests_name("engine", tests, write_trace,

@@ -1,0 +1,21 @@
+/*
+ * l7_report.h - the L7 replay's self-contained HTML report: outcomes,
+ * the latency distribution as an inline SVG plot (latency against
+ * percentile, log scale), and per-route percentiles.  No script, no
+ * external file: it opens offline.
+ */
+#ifndef TW_L7_REPORT_H
+#define TW_L7_REPORT_H
+
+#include "replay/l7_stats.h"
+#include "trace/error.h"
+
+/*
+ * Writes the report to path.  trace and target are shown (escaped).
+ * Returns 0, or TW_EIO / TW_ENOMEM with the message in eb.
+ */
+int tw_l7_report_write(const char *path, const struct tw_l7_stats *st,
+                       const char *trace, const char *target,
+                       struct tw_errbuf *eb);
+
+#endif

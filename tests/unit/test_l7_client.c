@@ -1,0 +1,294 @@
+/*
+ * test_l7_client.c - the L7 client's timing (replay/l7_client.c) against
+ * a slow HTTP/2 server in a thread of this process, on loopback: latency
+ * counts from the intended send time, not from when a request could be
+ * sent (no coordinated omission), requests held back are counted late,
+ * the open-loop schedule is kept, and a refused port is an outcome.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <nghttp2/nghttp2.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "replay/l7.h"
+#include "replay/l7_client.h"
+#include "replay/l7_stats.h"
+
+#define MS 1000000LL
+#define DELAY_MS 40 /* the server's time per request, one at a time */
+
+static long delay_ms = DELAY_MS;
+
+/* A server that answers one request at a time, DELAY_MS each. */
+struct server {
+	int lfd;
+	unsigned port;
+	pthread_t thread;
+	int32_t pending[64];
+	int npending;
+};
+
+static int srv_frame(nghttp2_session *s, const nghttp2_frame *f, void *arg)
+{
+	struct server *sv = arg;
+
+	(void)s;
+	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
+	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM) && sv->npending < 64)
+		sv->pending[sv->npending++] = f->hd.stream_id;
+	return 0;
+}
+
+static void srv_flush(nghttp2_session *s, int fd)
+{
+	const uint8_t *d;
+	ssize_t n;
+
+	while ((n = nghttp2_session_mem_send(s, &d)) > 0)
+		if (write(fd, d, (size_t)n) != n)
+			return;
+}
+
+static void srv_conn(struct server *sv, int fd)
+{
+	nghttp2_session_callbacks *cb;
+	nghttp2_session *s;
+	uint8_t buf[16384];
+	ssize_t n;
+
+	nghttp2_session_callbacks_new(&cb);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(cb, srv_frame);
+	nghttp2_session_server_new(&s, cb, sv);
+	nghttp2_submit_settings(s, NGHTTP2_FLAG_NONE, NULL, 0);
+	srv_flush(s, fd);
+	while ((n = read(fd, buf, sizeof(buf))) > 0) {
+		if (nghttp2_session_mem_recv(s, buf, (size_t)n) < 0)
+			break;
+		for (int i = 0; i < sv->npending; i++) {
+			nghttp2_nv nv = { (uint8_t *)":status",
+				          (uint8_t *)"200", 7, 3,
+				          NGHTTP2_NV_FLAG_NONE };
+			struct timespec ts = { 0, delay_ms * MS };
+
+			nanosleep(&ts, NULL);
+			nghttp2_submit_response(s, sv->pending[i], &nv, 1,
+			                        NULL);
+			srv_flush(s, fd);
+		}
+		sv->npending = 0;
+		srv_flush(s, fd);
+	}
+	nghttp2_session_del(s);
+	nghttp2_session_callbacks_del(cb);
+}
+
+static void *srv_main(void *arg)
+{
+	struct server *sv = arg;
+	int fd = accept(sv->lfd, NULL, NULL);
+
+	if (fd >= 0) {
+		srv_conn(sv, fd);
+		close(fd);
+	}
+	return NULL;
+}
+
+static void srv_start(struct server *sv)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof(a);
+
+	memset(sv, 0, sizeof(*sv));
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	sv->lfd = socket(AF_INET, SOCK_STREAM, 0);
+	assert_true(sv->lfd >= 0);
+	assert_int_equal(bind(sv->lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	assert_int_equal(listen(sv->lfd, 4), 0);
+	getsockname(sv->lfd, (struct sockaddr *)&a, &l);
+	sv->port = ntohs(a.sin_port);
+	assert_int_equal(pthread_create(&sv->thread, NULL, srv_main, sv), 0);
+}
+
+static void srv_stop(struct server *sv)
+{
+	pthread_join(sv->thread, NULL);
+	close(sv->lfd);
+}
+
+/* n GETs of one recorded connection, gap_ms apart. */
+static void mktrace(struct tw_l7_trace *t, int n, int gap_ms)
+{
+	char line[200];
+	struct tw_errbuf eb;
+
+	memset(t, 0, sizeof(*t));
+	for (int i = 0; i < n; i++) {
+		snprintf(line, sizeof(line),
+		         "{\"conn\":1,\"start_ns\":%lld,\"method\":\"GET\","
+		         "\"path\":\"/r%d\",\"response\":{\"status\":200}}",
+		         (long long)i * gap_ms * MS, i);
+		assert_int_equal(tw_l7_trace_add_line(t, "t", (uint64_t)i + 1,
+		                                      line, strlen(line), &eb),
+		                 0);
+	}
+	tw_l7_trace_sort(t);
+}
+
+/*
+ * Three requests due at 0, 1 and 2 ms; at most one in flight; the server
+ * takes DELAY_MS for each.  Request k can only go when k-1 is answered,
+ * about k * DELAY_MS in: its latency from the intended time is about
+ * (k + 1) * DELAY_MS, where a closed-loop tool would say DELAY_MS; the
+ * two held back are late.
+ */
+static void test_no_coordinated_omission(void **state)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	struct tw_l7_trace t;
+	struct tw_l7_cfg cfg;
+	struct tw_errbuf eb;
+	struct server sv;
+	char url[64];
+
+	(void)state;
+	srv_start(&sv);
+	mktrace(&t, 3, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", sv.port);
+	tw_l7_cfg_default(&cfg);
+	cfg.target = url;
+	cfg.max_inflight = 1;
+	cfg.lead_ns = 20 * MS;
+	assert_int_equal(tw_l7_run(&t, &cfg, st, &eb), 0);
+	srv_stop(&sv);
+	assert_int_equal(st->completed, 3);
+	assert_int_equal(st->outcome[TW_L7_OK], 3);
+	assert_int_equal(st->sent, 3);
+	assert_true(st->late >= 2);
+	/* The slowest waited for two others: about 3 x DELAY_MS. */
+	assert_true(st->latency.max >= (uint64_t)(3 * DELAY_MS - 3) * MS);
+	assert_true(st->latency.min >= (uint64_t)(DELAY_MS - 1) * MS);
+	/* Held back by about DELAY_MS and 2 x DELAY_MS. */
+	assert_true(st->lateness.max >= (uint64_t)(2 * DELAY_MS - 3) * MS);
+	tw_l7_stats_free(st);
+	tw_l7_trace_free(&t);
+	free(st);
+}
+
+/* Open loop: without a bound on requests in flight, all three go out on
+ * time whatever the server's pace (100 ms a request, one at a time), and
+ * the last one's latency shows the queue it met at the server. */
+static void test_open_loop(void **state)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	struct tw_l7_trace t;
+	struct tw_l7_cfg cfg;
+	struct tw_errbuf eb;
+	struct server sv;
+	char url[64];
+
+	(void)state;
+	delay_ms = 100; /* well above a loaded machine's wake-up delays */
+	srv_start(&sv);
+	mktrace(&t, 3, 10);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", sv.port);
+	tw_l7_cfg_default(&cfg);
+	cfg.target = url;
+	cfg.lead_ns = 20 * MS;
+	cfg.speedup.num = 2;   /* 0, 5, 10 ms */
+	cfg.late_ns = 60 * MS; /* a closed loop would be 100 ms late */
+	assert_int_equal(tw_l7_run(&t, &cfg, st, &eb), 0);
+	srv_stop(&sv);
+	delay_ms = DELAY_MS;
+	assert_int_equal(st->completed, 3);
+	assert_int_equal(st->late, 0);
+	assert_int_equal(st->span_ns, 10 * MS);
+	assert_true(st->latency.max >= (uint64_t)(3 * 100 - 10 - 1) * MS);
+	tw_l7_stats_free(st);
+	tw_l7_trace_free(&t);
+	free(st);
+}
+
+/* A loopback port nobody listens on (bound, then closed). */
+static unsigned free_port(void)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t l = sizeof(a);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+	getsockname(fd, (struct sockaddr *)&a, &l);
+	close(fd);
+	return ntohs(a.sin_port);
+}
+
+/* Nobody listens: every request is a connect error, the run ends. */
+static void test_refused(void **state)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	struct tw_l7_trace t;
+	struct tw_l7_cfg cfg;
+	struct tw_errbuf eb;
+	char url[64];
+
+	(void)state;
+	mktrace(&t, 4, 1);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", free_port());
+	tw_l7_cfg_default(&cfg);
+	cfg.target = url;
+	cfg.lead_ns = 5 * MS;
+	assert_int_equal(tw_l7_run(&t, &cfg, st, &eb), 0);
+	assert_int_equal(st->completed, 4);
+	assert_int_equal(st->outcome[TW_L7_CONNECT], 4);
+	assert_int_equal(st->latency.count, 0);
+	tw_l7_stats_free(st);
+	tw_l7_trace_free(&t);
+	free(st);
+}
+
+static void test_bad_target(void **state)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	struct tw_l7_trace t;
+	struct tw_l7_cfg cfg;
+	struct tw_errbuf eb;
+	static const char *const bad[] = { "ftp://x", "http://", "https://[::1",
+		                           "http://:80" };
+
+	(void)state;
+	mktrace(&t, 1, 1);
+	tw_l7_cfg_default(&cfg);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		cfg.target = bad[i];
+		assert_int_equal(tw_l7_run(&t, &cfg, st, &eb), TW_EINVAL);
+		tw_l7_stats_free(st);
+	}
+	tw_l7_trace_free(&t);
+	free(st);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_no_coordinated_omission),
+		cmocka_unit_test(test_open_loop),
+		cmocka_unit_test(test_refused),
+		cmocka_unit_test(test_bad_target),
+	};
+
+	return cmocka_run_group_tests_name("l7_client", tests, NULL, NULL);
+}

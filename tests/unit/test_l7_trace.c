@@ -1,0 +1,302 @@
+/*
+ * test_l7_trace.c - the JSON Lines L7 trace reader (replay/l7_trace.c):
+ * every field the replayer uses, bodies in each encoding, and malformed
+ * lines skipped with a message that names file and line while the rest
+ * is read.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "replay/l7.h"
+#include "trace/error.h"
+#include "trace/log.h"
+
+/* A record as `tracewarp redact --l7-out` writes it. */
+#define REC1                                                                   \
+	"{\"v\":1,\"flow\":{\"client\":{\"ip\":\"198.18.7.1\"}},\"conn\":7,"   \
+	"\"stream\":1,\"proto\":\"h2c\",\"start_ns\":2000,\"duration_ns\":9,"  \
+	"\"method\":\"POST\",\"scheme\":\"http\",\"authority\":\"api.x\","     \
+	"\"path\":\"/corpus.Users/GetUser\",\"request\":{\"headers\":"         \
+	"[[\":method\",\"POST\"],[\":path\",\"/corpus.Users/GetUser\"],"       \
+	"[\"Content-Type\",\"application/grpc\"],[\"te\",\"trailers\"]],"      \
+	"\"trailers\":[],\"body\":{\"size\":7,\"redaction\":\"grpc\","         \
+	"\"grpc_messages\":1,\"encoding\":\"base64\",\"data\":\"AAAAAAIIAQ=="  \
+	"\","                                                                  \
+	"\"truncated\":false}},\"response\":{\"headers\":[[\":status\","       \
+	"\"200\"]],\"trailers\":[[\"grpc-status\",\"5\"]],\"body\":{\"size\":" \
+	"0,\"encoding\":\"none\"},\"status\":200},\"grpc_status\":\"5\","      \
+	"\"grpc_message\":null,\"reset\":null,\"complete\":true,"              \
+	"\"future_field\":[1,2,3]}"
+
+static char logged[4][512];
+static int nlogged;
+
+static void sink(enum tw_log_level lvl, const char *comp, const char *msg,
+                 void *arg)
+{
+	(void)lvl;
+	(void)arg;
+	if (nlogged < 4)
+		snprintf(logged[nlogged++], sizeof(logged[0]), "%s: %s", comp,
+		         msg);
+}
+
+static void test_record(void **state)
+{
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	const struct tw_l7_exchange *ex;
+
+	(void)state;
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 1, REC1, strlen(REC1), &eb), 0);
+	assert_int_equal(t.n, 1);
+	ex = &t.ex[0];
+	assert_int_equal(ex->line, 1);
+	assert_int_equal(ex->start_ns, 2000);
+	assert_string_equal(ex->method, "POST");
+	assert_string_equal(ex->path, "/corpus.Users/GetUser");
+	assert_string_equal(ex->authority, "api.x");
+	assert_string_equal(ex->scheme, "http");
+	assert_int_equal(ex->nhdrs, 2); /* pseudo-headers left out */
+	assert_string_equal(ex->hdrs[0].name, "content-type");
+	assert_string_equal(ex->hdrs[1].value, "trailers");
+	assert_true(ex->grpc);
+	assert_int_equal(ex->body_len, 7);
+	assert_memory_equal(ex->body, "\0\0\0\0\2\x08\x01", 7);
+	assert_int_equal(ex->status, 200);
+	assert_int_equal(ex->grpc_status, 5);
+	tw_l7_trace_free(&t);
+}
+
+static void test_bodies(void **state)
+{
+	static const struct {
+		const char *line;
+		size_t len;
+		const char *data;
+	} t[] = {
+		{ "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/"
+		  "\",\"request\":"
+		  "{\"body\":{\"encoding\":\"utf8\",\"data\":\"{\\\"a\\\":1}\"}"
+		  "}}",
+		  7, "{\"a\":1}" },
+		{ "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/"
+		  "\",\"request\":"
+		  "{\"body\":{\"encoding\":\"omitted\",\"size\":5}}}",
+		  5, "\0\0\0\0\0" },
+		{ "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/"
+		  "\",\"request\":"
+		  "{\"body\":{\"encoding\":\"base64\",\"data\":\"YWI=\"}}}",
+		  2, "ab" },
+		{ "{\"start_ns\":1,\"method\":\"GET\",\"path\":\"/"
+		  "\",\"request\":"
+		  "{\"body\":{\"encoding\":\"none\",\"size\":0}}}",
+		  0, "" },
+		{ "{\"start_ns\":1,\"method\":\"GET\",\"path\":\"/\"}", 0, "" },
+	};
+	struct tw_errbuf eb;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_l7_trace tr = { 0 };
+
+		assert_int_equal(tw_l7_trace_add_line(&tr, "f", 1, t[i].line,
+		                                      strlen(t[i].line), &eb),
+		                 0);
+		assert_int_equal(tr.ex[0].body_len, t[i].len);
+		if (t[i].len)
+			assert_memory_equal(tr.ex[0].body, t[i].data, t[i].len);
+		assert_int_equal(tr.ex[0].grpc_status, -1);
+		tw_l7_trace_free(&tr);
+	}
+}
+
+static void test_bad_lines(void **state)
+{
+	static const struct {
+		const char *line;
+		const char *why;
+	} t[] = {
+		{ "not json", "f.jsonl:3: not JSON" },
+		{ "[1,2]", "f.jsonl:3: not a JSON object" },
+		{ "{\"method\":\"GET\",\"path\":\"/\"}",
+		  "f.jsonl:3: no integer 'start_ns'" },
+		{ "{\"start_ns\":\"1\",\"method\":\"GET\",\"path\":\"/\"}",
+		  "f.jsonl:3: no integer 'start_ns'" },
+		{ "{\"start_ns\":1,\"path\":\"/\"}", "no string 'method'" },
+		{ "{\"start_ns\":1,\"method\":\"GET\"}", "no string 'path'" },
+		{ "{\"start_ns\":1,\"method\":\"GET\",\"path\":\"/\","
+		  "\"request\":{\"headers\":[[\"a\"]]}}",
+		  "request header 0" },
+		{ "{\"start_ns\":1,\"method\":\"GET\",\"path\":\"/\","
+		  "\"request\":{\"body\":{\"encoding\":\"base64\","
+		  "\"data\":\"@@@\"}}}",
+		  "bad base64" },
+		{ "{\"start_ns\":1,\"method\":\"GET\",\"path\":\"/\","
+		  "\"request\":{\"body\":{\"encoding\":\"rot13\","
+		  "\"data\":\"x\"}}}",
+		  "unknown encoding 'rot13'" },
+		{ "{\"start_ns\":1,\"start_ns\":2,\"method\":\"GET\","
+		  "\"path\":\"/\"}",
+		  "not JSON" },
+	};
+	struct tw_errbuf eb;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		struct tw_l7_trace tr = { 0 };
+
+		assert_int_equal(tw_l7_trace_add_line(&tr, "f.jsonl", 3,
+		                                      t[i].line,
+		                                      strlen(t[i].line), &eb),
+		                 TW_EFORMAT);
+		if (!strstr(eb.msg, t[i].why))
+			fail_msg("'%s': '%s'", t[i].line, eb.msg);
+		assert_int_equal(tr.n, 0);
+		tw_l7_trace_free(&tr);
+	}
+	{
+		struct tw_l7_trace tr = { 0 };
+
+		assert_int_equal(
+		        tw_l7_trace_add_line(&tr, "f", 1, " \r\n", 3, &eb), 1);
+		tw_l7_trace_free(&tr);
+	}
+}
+
+/* A body the trace cut at 64 KiB is sent at its recorded size: gRPC with
+ * copies of its complete messages up to the recorded count, anything
+ * else with zeros. */
+static void test_truncated(void **state)
+{
+	/* Messages "ab" and "c", then 3 bytes of a cut one: 18 bytes. */
+	const char *grpc =
+	        "{\"start_ns\":1,\"method\":\"POST\",\"path\":\"/s/M\","
+	        "\"request\":{\"headers\":[[\"content-type\",\"application/"
+	        "grpc\"]],\"body\":{\"encoding\":\"base64\",\"size\":40,"
+	        "\"grpc_messages\":5,\"truncated\":true,"
+	        "\"data\":\"AAAAAAJhYgAAAAABYwAAAA==\"}}}";
+	const char *other =
+	        "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/\","
+	        "\"request\":{\"body\":{\"encoding\":\"utf8\",\"size\":9,"
+	        "\"truncated\":true,\"data\":\"{\\\"a\\\"\"}}}";
+	static const uint8_t want[] = { 0,   0,   0, 0,   2,   'a', 'b', 0,   0,
+		                        0,   0,   1, 'c', 0,   0,   0,   0,   2,
+		                        'a', 'b', 0, 0,   0,   0,   1,   'c', 0,
+		                        0,   0,   0, 2,   'a', 'b' };
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 1, grpc, strlen(grpc), &eb), 0);
+	assert_int_equal(t.ex[0].body_len, sizeof(want));
+	assert_memory_equal(t.ex[0].body, want, sizeof(want));
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 2, other, strlen(other), &eb), 0);
+	assert_int_equal(t.ex[1].body_len, 9);
+	assert_memory_equal(t.ex[1].body, "{\"a\"\0\0\0\0\0", 9);
+	tw_l7_trace_free(&t);
+}
+
+static char *write_tmp(const char *text)
+{
+	static char path[] = "/tmp/test_l7_traceXXXXXX";
+	int fd;
+
+	snprintf(path, sizeof(path), "/tmp/test_l7_traceXXXXXX");
+	fd = mkstemp(path);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	return path;
+}
+
+/* A file: bad lines are reported by file:line and skipped, the rest is
+ * read and sorted by start time; connections get dense indices. */
+static void test_load(void **state)
+{
+	const char *text =
+	        "{\"conn\":9,\"start_ns\":300,\"method\":\"GET\",\"path\":\"/"
+	        "c\"}\n"
+	        "{\"conn\":4,\"start_ns\":100,\"method\":\"GET\",\"path\":\"/"
+	        "a\"}\n"
+	        "{oops\n"
+	        "\n"
+	        "{\"conn\":9,\"start_ns\":200,\"method\":\"GET\",\"path\":\"/"
+	        "b\"}\n"
+	        "{\"start_ns\":200,\"path\":\"/nomethod\"}\n"
+	        "{\"start_ns\":200,\"method\":\"GET\",\"path\":\"/own\"}";
+	char *path = write_tmp(text);
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	char want[600];
+
+	(void)state;
+	nlogged = 0;
+	tw_log_set_sink(sink, NULL);
+	assert_int_equal(tw_l7_trace_load(&t, path, &eb), 0);
+	tw_log_set_sink(NULL, NULL);
+	assert_int_equal(t.n, 4);
+	assert_int_equal(t.lines, 7);
+	assert_int_equal(t.bad, 2);
+	assert_int_equal(nlogged, 2);
+	snprintf(want, sizeof(want), "l7: %s:3: not JSON", path);
+	assert_memory_equal(logged[0], want, strlen(want));
+	snprintf(want, sizeof(want), "l7: %s:6: no string 'method'", path);
+	assert_memory_equal(logged[1], want, strlen(want));
+	assert_string_equal(t.ex[0].path, "/a");
+	assert_string_equal(t.ex[1].path, "/b");
+	assert_string_equal(t.ex[2].path, "/own"); /* same time: file order */
+	assert_string_equal(t.ex[3].path, "/c");
+	assert_int_equal(t.nconns, 3);
+	assert_int_equal(t.ex[1].conn, t.ex[3].conn);
+	assert_int_not_equal(t.ex[0].conn, t.ex[1].conn);
+	assert_int_not_equal(t.ex[2].conn, t.ex[1].conn);
+	tw_l7_trace_free(&t);
+	unlink(path);
+}
+
+static void test_load_errors(void **state)
+{
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	char *path;
+
+	(void)state;
+	assert_int_equal(tw_l7_trace_load(&t, "/nonexistent/x.jsonl", &eb),
+	                 TW_EIO);
+	assert_non_null(strstr(eb.msg, "/nonexistent/x.jsonl"));
+	tw_l7_trace_free(&t);
+	path = write_tmp("garbage\n{}\n");
+	tw_log_set_sink(sink, NULL);
+	assert_int_equal(tw_l7_trace_load(&t, path, &eb), TW_EFORMAT);
+	tw_log_set_sink(NULL, NULL);
+	assert_non_null(strstr(eb.msg, "no usable exchange"));
+	tw_l7_trace_free(&t);
+	unlink(path);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_bodies),
+		cmocka_unit_test(test_bad_lines),
+		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_load),
+		cmocka_unit_test(test_load_errors),
+	};
+
+	return cmocka_run_group_tests_name("l7_trace", tests, NULL, NULL);
+}
