@@ -115,7 +115,7 @@ static void usage(FILE *out)
 	        "                        until interrupted); the gap between\n"
 	        "                        loops is the trace's mean gap\n"
 	        "      --duration D      stop after D (\"30s\", \"5m\", "
-	        "\"250ms\")\n"
+	        "\"1h30m\")\n"
 	        "  -L, --limit N         stop after N packets\n"
 	        "      --max-gap D       no wait longer than D\n\n"
 	        "Selection and rewriting:\n"
@@ -170,8 +170,8 @@ static void usage(FILE *out)
 	        "  -h, --help            this text\n\n"
 	        "Exit status: 0 when everything selected was sent (or "
 	        "written),\n"
-	        "1 on a bad option or input, or packets that failed, 2 on an\n"
-	        "internal failure.\n");
+	        "1 on a bad option or input, or packets that failed or were\n"
+	        "larger than the interface's MTU, 2 on an internal failure.\n");
 }
 
 enum {
@@ -329,6 +329,7 @@ static int opt_timing(int c, const char *arg, struct replay_opts *o)
 static int opt_rewrite(int c, const char *arg, struct replay_opts *o)
 {
 	struct tw_rewrite *rw = &o->eng.rewrite;
+	const char *why;
 	int rc;
 
 	switch (c) {
@@ -346,18 +347,18 @@ static int opt_rewrite(int c, const char *arg, struct replay_opts *o)
 			return bad("--dst-mac", arg, "a MAC address");
 		return 0;
 	case OPT_IP_MAP:
-		rc = tw_rewrite_add_ip_map(rw, arg);
+		rc = tw_rewrite_add_ip_map(rw, arg, &why);
 		if (rc == TW_ELIMIT)
 			return tw_cli_usage_error(VERB, "--ip-map: at most %d",
 			                          TW_RW_MAX_MAPS);
 		if (rc < 0)
-			return bad("--ip-map", arg,
-			           "CIDR:CIDR of one family and length");
+			return tw_cli_usage_error(VERB, "--ip-map '%s': %s",
+			                          arg, why);
 		return 0;
 	case OPT_PORT_MAP:
-		if (tw_rewrite_add_port_map(rw, arg) < 0)
-			return bad("--port-map", arg,
-			           "FROM:TO[,FROM:TO...] (16 at most)");
+		if (tw_rewrite_add_port_map(rw, arg, &why) < 0)
+			return tw_cli_usage_error(VERB, "--port-map '%s': %s",
+			                          arg, why);
 		return 0;
 	case OPT_VLAN_ADD:
 		return parse_vlan("--vlan-add", arg, TW_VLAN_ADD, rw);
@@ -751,6 +752,15 @@ static int finish(const struct replay_opts *o, struct live *lv,
 		return tw_cli_exit_code(rc);
 	if (st->failed)
 		return TW_EXIT_USER;
+	if (st->skipped_oversize) {
+		/* Selected but not sent: not a success (tcpreplay counts
+		 * them as failed too). */
+		tw_cli_error(VERB,
+		             "%" PRIu64 " frames larger than the MTU were not "
+		             "sent (raise the MTU, or --filter them out)",
+		             st->skipped_oversize);
+		return TW_EXIT_USER;
+	}
 	return status;
 }
 

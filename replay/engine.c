@@ -5,6 +5,7 @@
 #include "replay/engine.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -137,6 +138,16 @@ static int grow(uint8_t **buf, size_t *cap, size_t need)
 	return 0;
 }
 
+/* Puts the option's name before eb's message: the filter of --filter
+ * and those of --amplify fail with the same words. */
+static void name_option(struct tw_errbuf *eb, const char *prefix)
+{
+	char msg[TW_ERRMSG_MAX];
+
+	snprintf(msg, sizeof(msg), "%s", eb->msg);
+	tw_errf(eb, TW_EINVAL, "%s%s", prefix, msg);
+}
+
 int tw_engine_new(struct tw_engine **out, const struct tw_engine_cfg *cfg,
                   struct tw_errbuf *eb)
 {
@@ -167,8 +178,10 @@ int tw_engine_new(struct tw_engine **out, const struct tw_engine_cfg *cfg,
 	}
 	if (cfg->filter) {
 		rc = tw_bpf_new(&e->filter, cfg->filter, eb);
-		if (rc < 0)
+		if (rc < 0) {
+			name_option(eb, "--");
 			goto fail;
+		}
 	}
 	if (cfg->amplify_filter || cfg->unique_ip) {
 		struct tw_amp_cfg ac = { cfg->amplify_filter,
@@ -176,8 +189,10 @@ int tw_engine_new(struct tw_engine **out, const struct tw_engine_cfg *cfg,
 			                 cfg->unique_ip };
 
 		rc = tw_amp_new(&e->amp, &ac, eb);
-		if (rc < 0)
+		if (rc < 0) {
+			name_option(eb, "--amplify: ");
 			goto fail;
+		}
 	}
 	*out = e;
 	return 0;

@@ -85,12 +85,55 @@ static void prefix_put(uint8_t *addr, const uint8_t *prefix, unsigned plen)
 		                        (addr[whole] & (uint8_t)~mask));
 }
 
-int tw_rewrite_add_ip_map(struct tw_rewrite *rw, const char *spec)
+/* True when addr has a bit set past its first plen bits. */
+static bool host_bits(const uint8_t *addr, unsigned plen, unsigned bits)
+{
+	uint8_t zero[16] = { 0 }, masked[16];
+
+	memcpy(masked, addr, 16);
+	prefix_put(masked, zero, plen);
+	return memcmp(masked, zero, bits / 8) != 0;
+}
+
+/* True when two prefixes of one family share an address. */
+static bool overlap(const uint8_t *a, unsigned alen, const uint8_t *b,
+                    unsigned blen)
+{
+	return prefix_eq(a, b, alen < blen ? alen : blen);
+}
+
+/* Why map m cannot join rw's maps, or NULL when it can. */
+static const char *ip_map_conflict(const struct tw_rewrite *rw,
+                                   const struct tw_ip_map *m)
+{
+	unsigned bits = m->version == 4 ? 32 : 128;
+
+	if (host_bits(m->from, m->plen, bits) || host_bits(m->to, m->plen, bits))
+		return "a prefix has host bits set (write 10.1.0.0/16, "
+		       "not 10.1.2.3/16)";
+	for (size_t i = 0; i < rw->n_ip; i++) {
+		const struct tw_ip_map *o = &rw->ip[i];
+
+		if (o->version != m->version)
+			continue;
+		/* Overlaps would make the map, or its reverse for the
+		 * replies, depend on the order of the options. */
+		if (overlap(o->from, o->plen, m->from, m->plen) ||
+		    overlap(o->to, o->plen, m->to, m->plen))
+			return "it overlaps an earlier --ip-map";
+	}
+	return NULL;
+}
+
+int tw_rewrite_add_ip_map(struct tw_rewrite *rw, const char *spec,
+                          const char **why)
 {
 	struct tw_ip_map m;
-	const char *slash = strchr(spec, '/'), *sep;
+	const char *slash = strchr(spec, '/'), *sep, *conflict;
 	uint8_t v2, l2;
 
+	if (why)
+		*why = "CIDR:CIDR of one family and length";
 	if (rw->n_ip >= TW_RW_MAX_MAPS)
 		return TW_ELIMIT;
 	/* The separator is the first ':' after the first prefix length,
@@ -104,6 +147,12 @@ int tw_rewrite_add_ip_map(struct tw_rewrite *rw, const char *spec)
 		return TW_EINVAL;
 	if (v2 != m.version || l2 != m.plen)
 		return TW_EINVAL;
+	conflict = ip_map_conflict(rw, &m);
+	if (conflict) {
+		if (why)
+			*why = conflict;
+		return TW_EINVAL;
+	}
 	rw->ip[rw->n_ip++] = m;
 	return 0;
 }
@@ -120,16 +169,33 @@ static bool parse_port(const char *s, const char **end, uint16_t *port)
 	return true;
 }
 
-int tw_rewrite_add_port_map(struct tw_rewrite *rw, const char *spec)
+/* True when rw already maps port from. */
+static bool port_mapped(const struct tw_rewrite *rw, uint16_t from)
+{
+	for (size_t i = 0; i < rw->n_port; i++)
+		if (rw->port[i].from == from)
+			return true;
+	return false;
+}
+
+int tw_rewrite_add_port_map(struct tw_rewrite *rw, const char *spec,
+                            const char **why)
 {
 	const char *s = spec;
 
+	if (why)
+		*why = "FROM:TO[,FROM:TO...] (16 at most)";
 	for (;;) {
 		struct tw_port_map m;
 
 		if (!parse_port(s, &s, &m.from) || *s++ != ':' ||
 		    !parse_port(s, &s, &m.to))
 			return TW_EINVAL;
+		if (port_mapped(rw, m.from)) {
+			if (why)
+				*why = "a map whose port is mapped once only";
+			return TW_EINVAL;
+		}
 		if (rw->n_port >= TW_RW_MAX_MAPS)
 			return TW_ELIMIT;
 		rw->port[rw->n_port++] = m;

@@ -61,16 +61,21 @@ int tw_rewrite_parse_mac(const char *s, uint8_t mac[6]);
  * Adds a prefix map "CIDR:CIDR" ("10.0.0.0/8:198.18.0.0/8",
  * "2001:db8::/48:2001:db8:1::/48"); the lengths and families must match.
  * Addresses inside the first prefix get the second one's prefix bits and
- * keep their host bits.  Maps are tried in the order added.  Returns 0,
- * TW_EINVAL (malformed, mismatched) or TW_ELIMIT (too many maps).
+ * keep their host bits.  Prefixes with host bits set, and maps that
+ * overlap an earlier one (on either side), are refused.  Returns 0,
+ * TW_EINVAL (malformed, mismatched, overlapping; *why, when why is not
+ * NULL, says which) or TW_ELIMIT (too many maps).
  */
-int tw_rewrite_add_ip_map(struct tw_rewrite *rw, const char *spec);
+int tw_rewrite_add_ip_map(struct tw_rewrite *rw, const char *spec,
+                          const char **why);
 
 /*
  * Adds port maps "FROM:TO[,FROM:TO...]", applied to the source and
- * destination ports of TCP and UDP.  Returns 0, TW_EINVAL or TW_ELIMIT.
+ * destination ports of TCP and UDP; a port mapped twice is refused.
+ * Returns 0, TW_EINVAL (with *why as for ip maps) or TW_ELIMIT.
  */
-int tw_rewrite_add_port_map(struct tw_rewrite *rw, const char *spec);
+int tw_rewrite_add_port_map(struct tw_rewrite *rw, const char *spec,
+                            const char **why);
 
 /* True when rw changes anything. */
 bool tw_rewrite_active(const struct tw_rewrite *rw);

@@ -95,37 +95,59 @@ int tw_ratio_parse(const char *s, struct tw_ratio *out)
 	return 0;
 }
 
-int tw_duration_parse(const char *s, int64_t *ns)
+/* The unit at *s ("" only at the end), its length in *len. */
+static uint64_t duration_unit(const char *s, size_t *len)
 {
+	/* Longest first: "ms" before "m". */
 	static const struct {
 		const char *unit;
 		uint64_t ns;
 	} units[] = {
-		{ "", NS_PER_S },
-		{ "s", NS_PER_S },
 		{ "ns", 1 },
 		{ "us", 1000 },
 		{ "ms", 1000000 },
+		{ "s", NS_PER_S },
 		{ "m", 60ULL * NS_PER_S },
 		{ "h", 3600ULL * NS_PER_S },
 	};
-	uint64_t num, den;
-	const char *end;
 
-	if (!s || parse_decimal(s, &num, &den, &end) < 0)
-		return TW_EINVAL;
 	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
-		unsigned __int128 v;
-
-		if (strcmp(end, units[i].unit))
-			continue;
-		v = (unsigned __int128)num * units[i].ns / den;
-		if (v > INT64_MAX)
-			return TW_EINVAL;
-		*ns = (int64_t)v;
-		return 0;
+		*len = strlen(units[i].unit);
+		if (!strncmp(s, units[i].unit, *len))
+			return units[i].ns;
 	}
-	return TW_EINVAL;
+	*len = 0;
+	return 0;
+}
+
+int tw_duration_parse(const char *s, int64_t *ns)
+{
+	unsigned __int128 total = 0;
+	const char *p = s;
+
+	if (!s || !*s)
+		return TW_EINVAL;
+	/* Terms as in "1h30m" or "2m0.5s"; a bare number is seconds. */
+	while (*p) {
+		uint64_t num, den, unit;
+		const char *end;
+		size_t len;
+
+		if (parse_decimal(p, &num, &den, &end) < 0)
+			return TW_EINVAL;
+		unit = duration_unit(end, &len);
+		if (!unit) {
+			if (*end || p != s)
+				return TW_EINVAL;
+			unit = NS_PER_S;
+		}
+		total += (unsigned __int128)num * unit / den;
+		if (total > INT64_MAX)
+			return TW_EINVAL;
+		p = end + len;
+	}
+	*ns = (int64_t)total;
+	return 0;
 }
 
 int tw_sched_init(struct tw_sched *s, const struct tw_sched_cfg *cfg)

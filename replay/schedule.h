@@ -43,7 +43,8 @@ int tw_ratio_parse(const char *s, struct tw_ratio *out);
 
 /*
  * Parses a duration: a decimal number with an optional unit, "ns", "us",
- * "ms", "s" (the default), "m", "h" ("1.5", "250ms", "2h").  Returns 0 and
+ * "ms", "s" (the default), "m", "h" ("1.5", "250ms", "2h"), or several
+ * with units, summed ("1h30m", "2m0.5s").  Returns 0 and
  * *ns, or TW_EINVAL (junk, negative, or beyond int64 nanoseconds).
  */
 int tw_duration_parse(const char *s, int64_t *ns);

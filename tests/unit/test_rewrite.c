@@ -84,7 +84,7 @@ static void test_ip_map(void **state)
 		  "198.1.2.3", "10.200.0.1" },
 		{ 4, 6, "10.1.2.3/32:198.18.0.7/32", "10.1.2.3", "10.1.2.4",
 		  "198.18.0.7", "10.1.2.4" },
-		{ 4, 17, "0.0.0.0/0:198.18.0.0/0", "10.1.2.3", "10.1.2.4",
+		{ 4, 17, "0.0.0.0/0:0.0.0.0/0", "10.1.2.3", "10.1.2.4",
 		  "10.1.2.3", "10.1.2.4" },
 		{ 6, 6, "2001:db8:1::/48:2001:db8:2::/48", "2001:db8:1::5",
 		  "2001:db8:9::1", "2001:db8:2::5", "2001:db8:9::1" },
@@ -102,7 +102,7 @@ static void test_ip_map(void **state)
 		uint8_t buf[CAP];
 		uint32_t len = pkt_build(&s, buf);
 
-		assert_int_equal(tw_rewrite_add_ip_map(&rw, t[i].map), 0);
+		assert_int_equal(tw_rewrite_add_ip_map(&rw, t[i].map, NULL), 0);
 		assert_int_equal(rewrite(&rw, buf, len), len);
 		expect_addrs(buf, 14, t[i].version, t[i].want_src,
 		             t[i].want_dst);
@@ -117,9 +117,9 @@ static void test_udp_zero_and_ports(void **state)
 	uint32_t len;
 
 	(void)state;
-	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:10.3.0.0/16"),
+	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:10.3.0.0/16", NULL),
 	                 0);
-	assert_int_equal(tw_rewrite_add_port_map(&rw, "53:5300,5353:6000"), 0);
+	assert_int_equal(tw_rewrite_add_port_map(&rw, "53:5300,5353:6000", NULL), 0);
 	s.udp_zero = true;
 	len = pkt_build(&s, buf);
 	rewrite(&rw, buf, len);
@@ -175,12 +175,19 @@ static void random_map(const struct pkt_spec *s, uint64_t x, char *map,
 {
 	int af = s->version == 4 ? AF_INET : AF_INET6;
 	unsigned plen = (unsigned)((x >> 44) % (s->version == 4 ? 33 : 129));
-	uint8_t to[16];
+	uint8_t from[16], to[16];
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 
+	memcpy(from, s->src, 16);
 	for (int i = 0; i < 16; i++)
 		to[i] = (uint8_t)(x >> (i * 4 + 1));
-	inet_ntop(af, s->src, a, sizeof(a));
+	/* Prefixes are written without host bits (the parser refuses
+	 * them). */
+	for (unsigned bit = plen; bit < 128; bit++) {
+		from[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		to[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+	}
+	inet_ntop(af, from, a, sizeof(a));
 	inet_ntop(af, to, b, sizeof(b));
 	snprintf(map, len, "%s/%u:%s/%u", a, plen, b, plen);
 }
@@ -219,10 +226,10 @@ static void test_random(void **state)
 		s.fill = (uint8_t)(x >> 8);
 		s.vlan = (x >> 60) & 1 ? (uint16_t)(x >> 40) & 0xfff : 0;
 		random_map(&s, x, map, sizeof(map));
-		assert_int_equal(tw_rewrite_add_ip_map(&rw, map), 0);
+		assert_int_equal(tw_rewrite_add_ip_map(&rw, map, NULL), 0);
 		snprintf(map, sizeof(map), "%u:%u", s.sport,
 		         (unsigned)(x >> 4) & 0xffff);
-		assert_int_equal(tw_rewrite_add_port_map(&rw, map), 0);
+		assert_int_equal(tw_rewrite_add_port_map(&rw, map, NULL), 0);
 		len = pkt_build(&s, buf);
 		rewrite(&rw, buf, len);
 	}
@@ -237,9 +244,9 @@ static void test_truncated(void **state)
 	struct tw_decoded d;
 
 	(void)state;
-	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.0.0.0/8:11.0.0.0/8"),
+	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.0.0.0/8:11.0.0.0/8", NULL),
 	                 0);
-	assert_int_equal(tw_rewrite_add_port_map(&rw, "1000:1"), 0);
+	assert_int_equal(tw_rewrite_add_port_map(&rw, "1000:1", NULL), 0);
 	for (uint32_t cut = 0; cut < len; cut++) {
 		uint32_t l = cut;
 
@@ -283,7 +290,7 @@ static void test_vxlan(void **state)
 	assert_true(pkt_cksums_ok(buf, len));
 
 	assert_int_equal(
-	        tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:198.18.0.0/16"), 0);
+	        tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:198.18.0.0/16", NULL), 0);
 	tw_decode(buf, len, TW_LINK_ETHERNET, &d);
 	assert_int_equal(d.tunnel_count, 1);
 	assert_int_equal(
@@ -300,7 +307,8 @@ static void test_parse(void **state)
 		const char *spec;
 		int rc;
 	} ip[] = {
-		{ "10.0.0.0/8:198.18.0.0/8", 0 },
+		{ "10.0.0.0/8:198.0.0.0/8", 0 },
+		{ "10.0.0.0/8:198.18.0.0/8", TW_EINVAL },
 		{ "2001:db8::/32:2001:db9::/32", 0 },
 		{ "10.0.0.0/8:198.18.0.0/16", TW_EINVAL },
 		{ "10.0.0.0/8:2001:db8::/8", TW_EINVAL },
@@ -309,11 +317,14 @@ static void test_parse(void **state)
 		{ "10.0.0.0/8", TW_EINVAL },
 		{ "junk/8:junk/8", TW_EINVAL },
 		{ "10.0.0.0/8x:10.0.0.0/8", TW_EINVAL },
+		{ "10.1.2.3/16:198.18.0.0/16", TW_EINVAL },
+		{ "10.1.0.0/16:198.18.0.1/16", TW_EINVAL },
 	}, port[] = {
 		{ "80:8080", 0 },        { "1:2,3:4", 0 },
 		{ "70000:1", TW_EINVAL }, { "80", TW_EINVAL },
 		{ "80:", TW_EINVAL },    { "80:1,", TW_EINVAL },
 		{ "-1:5", TW_EINVAL },   { "a:b", TW_EINVAL },
+		{ "80:81,80:82", TW_EINVAL },
 	};
 	uint8_t mac[6];
 
@@ -321,14 +332,34 @@ static void test_parse(void **state)
 	for (size_t i = 0; i < sizeof(ip) / sizeof(ip[0]); i++) {
 		struct tw_rewrite rw = { 0 };
 
-		if (tw_rewrite_add_ip_map(&rw, ip[i].spec) != ip[i].rc)
+		if (tw_rewrite_add_ip_map(&rw, ip[i].spec, NULL) != ip[i].rc)
 			fail_msg("ip map '%s'", ip[i].spec);
 	}
 	for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++) {
 		struct tw_rewrite rw = { 0 };
 
-		if (tw_rewrite_add_port_map(&rw, port[i].spec) != port[i].rc)
+		if (tw_rewrite_add_port_map(&rw, port[i].spec, NULL) != port[i].rc)
 			fail_msg("port map '%s'", port[i].spec);
+	}
+	/* Overlapping maps (either side) would depend on option order. */
+	{
+		struct tw_rewrite rw = { 0 };
+		const char *why = NULL;
+
+		assert_int_equal(tw_rewrite_add_ip_map(
+		                         &rw, "10.0.0.0/8:11.0.0.0/8", NULL),
+		                 0);
+		assert_int_equal(tw_rewrite_add_ip_map(
+		                         &rw, "10.1.0.0/16:12.1.0.0/16", &why),
+		                 TW_EINVAL);
+		assert_non_null(strstr(why, "overlaps"));
+		assert_int_equal(tw_rewrite_add_ip_map(
+		                         &rw, "13.0.0.0/8:11.0.0.0/8", NULL),
+		                 TW_EINVAL);
+		assert_int_equal(tw_rewrite_add_ip_map(
+		                         &rw, "2001:db8::/32:2001:db9::/32",
+		                         NULL),
+		                 0);
 	}
 	assert_int_equal(tw_rewrite_parse_mac("02:00:00:00:00:0g", mac),
 	                 TW_EINVAL);

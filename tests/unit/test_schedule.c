@@ -258,6 +258,9 @@ static void test_duration_parse(void **state)
 		{ "1.5m", 0, 90 * S },     { "0", 0, 0 },
 		{ "1x", TW_EINVAL, 0 },    { "-1", TW_EINVAL, 0 },
 		{ "ms", TW_EINVAL, 0 },    { "9999999999h", TW_EINVAL, 0 },
+		{ "1h30m", 0, 5400 * S },  { "2m0.5s", 0, 120500000000 },
+		{ "1m30", TW_EINVAL, 0 },  { "1h-5m", TW_EINVAL, 0 },
+		{ "", TW_EINVAL, 0 },      { "5000000h5000000h", TW_EINVAL, 0 },
 	};
 
 	(void)state;
