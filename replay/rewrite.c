@@ -108,7 +108,8 @@ static const char *ip_map_conflict(const struct tw_rewrite *rw,
 {
 	unsigned bits = m->version == 4 ? 32 : 128;
 
-	if (host_bits(m->from, m->plen, bits) || host_bits(m->to, m->plen, bits))
+	if (host_bits(m->from, m->plen, bits) ||
+	    host_bits(m->to, m->plen, bits))
 		return "a prefix has host bits set (write 10.1.0.0/16, "
 		       "not 10.1.2.3/16)";
 	for (size_t i = 0; i < rw->n_ip; i++) {

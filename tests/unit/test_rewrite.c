@@ -117,9 +117,10 @@ static void test_udp_zero_and_ports(void **state)
 	uint32_t len;
 
 	(void)state;
-	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:10.3.0.0/16", NULL),
-	                 0);
-	assert_int_equal(tw_rewrite_add_port_map(&rw, "53:5300,5353:6000", NULL), 0);
+	assert_int_equal(
+	        tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:10.3.0.0/16", NULL), 0);
+	assert_int_equal(
+	        tw_rewrite_add_port_map(&rw, "53:5300,5353:6000", NULL), 0);
 	s.udp_zero = true;
 	len = pkt_build(&s, buf);
 	rewrite(&rw, buf, len);
@@ -184,8 +185,8 @@ static void random_map(const struct pkt_spec *s, uint64_t x, char *map,
 	/* Prefixes are written without host bits (the parser refuses
 	 * them). */
 	for (unsigned bit = plen; bit < 128; bit++) {
-		from[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
-		to[bit / 8] &= (uint8_t)~(0x80u >> (bit % 8));
+		from[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
+		to[bit / 8] &= (uint8_t) ~(0x80u >> (bit % 8));
 	}
 	inet_ntop(af, from, a, sizeof(a));
 	inet_ntop(af, to, b, sizeof(b));
@@ -244,8 +245,8 @@ static void test_truncated(void **state)
 	struct tw_decoded d;
 
 	(void)state;
-	assert_int_equal(tw_rewrite_add_ip_map(&rw, "10.0.0.0/8:11.0.0.0/8", NULL),
-	                 0);
+	assert_int_equal(
+	        tw_rewrite_add_ip_map(&rw, "10.0.0.0/8:11.0.0.0/8", NULL), 0);
 	assert_int_equal(tw_rewrite_add_port_map(&rw, "1000:1", NULL), 0);
 	for (uint32_t cut = 0; cut < len; cut++) {
 		uint32_t l = cut;
@@ -290,7 +291,8 @@ static void test_vxlan(void **state)
 	assert_true(pkt_cksums_ok(buf, len));
 
 	assert_int_equal(
-	        tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:198.18.0.0/16", NULL), 0);
+	        tw_rewrite_add_ip_map(&rw, "10.1.0.0/16:198.18.0.0/16", NULL),
+	        0);
 	tw_decode(buf, len, TW_LINK_ETHERNET, &d);
 	assert_int_equal(d.tunnel_count, 1);
 	assert_int_equal(
@@ -338,7 +340,8 @@ static void test_parse(void **state)
 	for (size_t i = 0; i < sizeof(port) / sizeof(port[0]); i++) {
 		struct tw_rewrite rw = { 0 };
 
-		if (tw_rewrite_add_port_map(&rw, port[i].spec, NULL) != port[i].rc)
+		if (tw_rewrite_add_port_map(&rw, port[i].spec, NULL) !=
+		    port[i].rc)
 			fail_msg("port map '%s'", port[i].spec);
 	}
 	/* Overlapping maps (either side) would depend on option order. */
@@ -356,10 +359,10 @@ static void test_parse(void **state)
 		assert_int_equal(tw_rewrite_add_ip_map(
 		                         &rw, "13.0.0.0/8:11.0.0.0/8", NULL),
 		                 TW_EINVAL);
-		assert_int_equal(tw_rewrite_add_ip_map(
-		                         &rw, "2001:db8::/32:2001:db9::/32",
-		                         NULL),
-		                 0);
+		assert_int_equal(
+		        tw_rewrite_add_ip_map(
+		                &rw, "2001:db8::/32:2001:db9::/32", NULL),
+		        0);
 	}
 	assert_int_equal(tw_rewrite_parse_mac("02:00:00:00:00:0g", mac),
 	                 TW_EINVAL);
