@@ -5,8 +5,9 @@
 #                   and ASan+UBSan), end-to-end tests (plain and ASan),
 #                   a short run of every fuzz harness
 #   make fuzz       every libFuzzer harness for FUZZ_SECONDS (default 60)
-#   make demo       install missing packages, run the main job on bundled
-#                   input
+#   make demo       install missing packages, run the main job on live
+#                   traffic in network namespaces (tools/demo.sh; without
+#                   root, on the bundled captures)
 #   make bench      benchmarks side by side with the tools users know
 #   make clean
 #
@@ -42,6 +43,10 @@ PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CFLAGS += $(PKG_CFLAGS)
 LDLIBS += $(PKG_LIBS) -lm
+
+# zopfli (libzopfli-dev) ships a static library and no pkg-config file:
+# the redactor's last try at recompressing a gzip gRPC message.
+LDLIBS += -lzopfli
 
 # libnet ships libnet-config, not a pkg-config file.
 LIBNET_CONFIG ?= libnet-config
@@ -79,7 +84,8 @@ BIN := $(BUILD)/tracewarp
 all: check-pkgs $(BIN)
 
 check-pkgs:
-	@$(PKG_CONFIG) --exists $(PKGS) || { \
+	@$(PKG_CONFIG) --exists $(PKGS) && \
+	echo '#include <zopfli/zopfli.h>' | $(CC) -E - >/dev/null 2>&1 || { \
 		echo "missing libraries: run tools/install-deps.sh" >&2; \
 		exit 1; }
 
@@ -98,6 +104,11 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) \
 		-o $@ $< $(LIB) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+# test_allocfail takes the allocator of the library's code over (see the
+# suite): failing the Nth allocation, it checks every failure path.
+$(BUILD)/tests/test_allocfail: LDFLAGS += -Wl,--wrap=malloc,--wrap=calloc \
+	-Wl,--wrap=realloc,--wrap=strdup,--wrap=strndup
 
 $(BUILD)/fuzzers/%: tests/fuzz/%.c $(LIB)
 	@mkdir -p $(dir $@)

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -134,6 +135,8 @@ static int start_writer(struct tw_capout *c)
 	                       sizeof(msg));
 	if (rc < 0)
 		return tw_errf(&c->eb, rc, "%s", msg);
+	for (size_t i = 0; c->o.comments && c->o.comments[i] && rc == 0; i++)
+		rc = tw_writer_add_comment(c->w, c->o.comments[i]);
 	for (uint32_t i = 0; i < c->nifaces && rc == 0; i++)
 		rc = tw_writer_add_iface(c->w, c->ifaces[i].linktype,
 		                         c->ifaces[i].snaplen, &id);
@@ -273,6 +276,20 @@ static int close_file(struct tw_capout *c)
 
 /* ---- public ---- */
 
+/* A file is written as NAME.part and renamed over NAME: over a device
+ * or a FIFO (-w /dev/null) that would replace it with a regular file. */
+static int check_target(const char *path, struct tw_errbuf *eb)
+{
+	struct stat st;
+
+	if (!strcmp(path, "-") || stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	return tw_errf(eb, TW_EINVAL,
+	               "%s: not a regular file (it would be replaced); "
+	               "for a pipe or a device, write -w - and redirect",
+	               path);
+}
+
 static int check_opts(const struct tw_capout_opts *o, struct tw_errbuf *eb)
 {
 	bool rotating = o->file_bytes || o->period_s || o->ring;
@@ -287,7 +304,7 @@ static int check_opts(const struct tw_capout_opts *o, struct tw_errbuf *eb)
 		return tw_errf(eb, TW_EINVAL,
 		               "-W needs -C or -G: a ring of files needs "
 		               "rotation");
-	return 0;
+	return check_target(o->path, eb);
 }
 
 static int init(struct tw_capout *c, const struct tw_capout_opts *o,

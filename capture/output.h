@@ -32,7 +32,11 @@ struct tw_capout_opts {
 	uint64_t period_s;       /* -G: seconds per file; 0 = off */
 	uint32_t ring;           /* -W: files kept; 0 = all */
 	const char *post_rotate; /* run on each finished file, or NULL */
-	int64_t grace_ns;        /* a timed rotation waits this long past the
+	/* Section header comments of every file (pcapng), e.g. the
+	 * redaction policy's hash; NULL-terminated, or NULL.  Not copied:
+	 * they must outlive the output. */
+	const char *const *comments;
+	int64_t grace_ns; /* a timed rotation waits this long past the
 	                     boundary for packets still in the kernel */
 };
 

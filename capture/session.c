@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "redact/session.h"
 #include "trace/log.h"
 
 #define SEC 1000000000LL
@@ -41,6 +42,9 @@ struct tw_capture {
 
 	uint64_t bytes_captured, bytes_wire, refused;
 	int64_t start_ns; /* monotonic */
+
+	struct tw_session *ses; /* redaction before the output, or NULL */
+	uint64_t pushed;        /* packets handed to ses */
 };
 
 static int64_t clock_ns(clockid_t id)
@@ -104,6 +108,11 @@ void tw_capture_on_file(struct tw_capture *c, tw_capout_done_fn fn, void *arg)
 	c->on_file_arg = arg;
 }
 
+void tw_capture_redact_with(struct tw_capture *c, struct tw_session *s)
+{
+	c->ses = s;
+}
+
 int tw_capture_start(struct tw_capture *c, int64_t wall, struct tw_errbuf *eb)
 {
 	struct tw_capout_iface *ifc = calloc(c->nifs, sizeof(*ifc));
@@ -139,23 +148,22 @@ static void fail(struct tw_capture *c, int rc, const char *msg)
 	halt(c, TW_END_ERROR);
 }
 
-static void on_packet(void *arg, int64_t ts_ns, const uint8_t *data,
-                      uint32_t caplen, uint32_t wirelen)
+/* Writes one packet to the output, within --max-bytes. */
+static void emit(struct tw_capture *c, uint32_t id, int64_t ts_ns,
+                 const uint8_t *data, uint32_t caplen, uint32_t wirelen)
 {
-	struct iface *ifc = arg;
-	struct tw_capture *c = ifc->c;
 	uint64_t rec;
 	int rc;
 
-	if (c->end)
+	/* After these ends nothing more may reach the output. */
+	if (c->end == TW_END_BYTES || c->end == TW_END_ERROR)
 		return;
 	rec = tw_capout_record_size(c->out, caplen);
 	if (c->o.max_bytes && tw_capout_bytes(c->out) + rec > c->o.max_bytes) {
 		halt(c, TW_END_BYTES);
 		return;
 	}
-
-	rc = tw_capout_write(c->out, ifc->id, ts_ns, data, caplen, wirelen);
+	rc = tw_capout_write(c->out, id, ts_ns, data, caplen, wirelen);
 	if (rc == TW_EINVAL) {
 		c->refused++;
 		tw_log(TW_LOG_WARN, "capture", "%s", tw_capout_errmsg(c->out));
@@ -167,8 +175,73 @@ static void on_packet(void *arg, int64_t ts_ns, const uint8_t *data,
 	}
 	c->bytes_captured += caplen;
 	c->bytes_wire += wirelen;
+}
+
+/* Writes the packets the redaction session has made final. */
+static void emit_redacted(struct tw_capture *c)
+{
+	struct tw_out out;
+	int rc;
+
+	while ((rc = tw_session_pop(c->ses, &out)) != 0) {
+		if (rc < 0) {
+			fail(c, rc, "redaction: out of memory");
+			continue;
+		}
+		emit(c, out.iface, out.ts_ns, out.data, out.caplen,
+		     out.wirelen);
+	}
+}
+
+/* Into the redaction session: the raw bytes stay in memory only. */
+static void redact_packet(struct iface *ifc, int64_t ts_ns, const uint8_t *data,
+                          uint32_t caplen, uint32_t wirelen)
+{
+	struct tw_capture *c = ifc->c;
+	struct tw_packet pkt = {
+		.ts_ns = ts_ns,
+		.caplen = caplen,
+		.wirelen = wirelen,
+		.iface = ifc->id,
+		.offset = c->pushed, /* the packet's number in messages */
+		.data = data,
+	};
+
+	if (tw_session_push(c->ses, &pkt, tw_live_linktype(ifc->live)) < 0) {
+		fail(c, TW_ENOMEM, "redaction: out of memory");
+		return;
+	}
+	c->pushed++;
+	if (c->o.max_packets && c->pushed >= c->o.max_packets)
+		halt(c, TW_END_COUNT);
+	emit_redacted(c);
+}
+
+static void on_packet(void *arg, int64_t ts_ns, const uint8_t *data,
+                      uint32_t caplen, uint32_t wirelen)
+{
+	struct iface *ifc = arg;
+	struct tw_capture *c = ifc->c;
+
+	if (c->end)
+		return;
+	if (c->ses) {
+		redact_packet(ifc, ts_ns, data, caplen, wirelen);
+		return;
+	}
+	emit(c, ifc->id, ts_ns, data, caplen, wirelen);
 	if (c->o.max_packets && tw_capout_packets(c->out) >= c->o.max_packets)
 		halt(c, TW_END_COUNT);
+}
+
+/* At the end: what the redaction session still holds is made final
+ * (incomplete messages zeroed) and written. */
+static void flush_redacted(struct tw_capture *c)
+{
+	if (!c->ses)
+		return;
+	tw_session_finish(c->ses);
+	emit_redacted(c);
 }
 
 /* ---- the loop ---- */
@@ -309,6 +382,7 @@ int tw_capture_run(struct tw_capture *c, const struct tw_capture_ctl *ctl,
 		tick = housekeeping(c, ctl, tick);
 	}
 	final_drain(c, ctl);
+	flush_redacted(c);
 	if (c->err)
 		return tw_errf(eb, c->err, "%s", c->eb.msg);
 	return 0;

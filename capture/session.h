@@ -19,6 +19,8 @@
 #include "capture/output.h"
 #include "trace/error.h"
 
+struct tw_session;
+
 struct tw_capture_opts {
 	const char *const *ifaces; /* -i, one or more */
 	uint32_t nifaces;
@@ -73,6 +75,17 @@ int tw_capture_open(struct tw_capture **out, const struct tw_capture_opts *o,
 
 /* Reports each finished file (see tw_capout_on_done()); before start. */
 void tw_capture_on_file(struct tw_capture *c, tw_capout_done_fn fn, void *arg);
+
+/*
+ * Sends every packet through the redaction session s (redact/session.h)
+ * before the output, so raw payload never reaches a file: the output
+ * gets what tw_session_pop() releases, in capture order, and at the end
+ * whatever the session still holds, made final.  -c then counts packets
+ * captured; all of them are written.  A packet held past the end of a
+ * -G period goes into the next file (its timestamp kept).  s must
+ * outlive the capture (the caller frees it).  Before start.
+ */
+void tw_capture_redact_with(struct tw_capture *c, struct tw_session *s);
 
 /* Opens the output at wall-clock time wall_ns.  Returns 0 or the error of
  * tw_capout_open(). */

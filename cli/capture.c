@@ -18,6 +18,8 @@
 
 #include "capture/rotate.h"
 #include "capture/session.h"
+#include "cli/capture_dpdk.h"
+#include "cli/capture_redact.h"
 #include "cli/cli.h"
 #include "cli/verbs.h"
 #include "trace/error.h"
@@ -35,6 +37,8 @@ struct capture_opts {
 	const char *json_path;
 	char *filter; /* owned when built from trailing arguments */
 	bool quiet;
+	struct tw_capture_redact red; /* --redact */
+	struct tw_capture_dpdk dpdk;  /* --dpdk */
 };
 
 /* What the front end keeps while the capture runs. */
@@ -42,9 +46,13 @@ struct ui {
 	bool tty;
 	bool drawn;
 	struct tw_capture_counts last; /* at the previous live line */
-	char **files;                  /* finished files, in order */
+	/* The last FILES_LISTED finished files (a ring: a capture that
+	 * rotates for days must not keep every name), and how many. */
+	char **files;
 	size_t nfiles;
 };
+
+#define FILES_LISTED 1024
 
 static volatile sig_atomic_t sig_stop, sig_rotate, sig_report;
 
@@ -88,7 +96,11 @@ static void usage(FILE *out)
 	        "Limits:\n"
 	        "  -c, --count N          stop after N packets\n"
 	        "      --duration SECS    stop after SECS seconds\n"
-	        "      --max-bytes SIZE   stop before the output passes SIZE\n"
+	        "      --max-bytes SIZE   stop before the output passes "
+	        "SIZE\n");
+	tw_capture_redact_usage(out);
+	tw_capture_dpdk_usage(out);
+	fprintf(out,
 	        "Other:\n"
 	        "  -Z, --user USER        drop root for USER once the\n"
 	        "                         interfaces are open\n"
@@ -132,6 +144,14 @@ static const struct option longopts[] = {
 	{ "max-bytes", required_argument, NULL, OPT_MAX_BYTES },
 	{ "user", required_argument, NULL, 'Z' },
 	{ "json", required_argument, NULL, OPT_JSON },
+	{ "redact", required_argument, NULL, TW_CAPOPT_REDACT },
+	{ "key-file", required_argument, NULL, TW_CAPOPT_KEY_FILE },
+	{ "l7-out", required_argument, NULL, TW_CAPOPT_L7_OUT },
+	{ "redact-memory", required_argument, NULL, TW_CAPOPT_REDACT_MEMORY },
+	{ "dpdk", no_argument, NULL, TW_CAPOPT_DPDK },
+	{ "eal", required_argument, NULL, TW_CAPOPT_EAL },
+	{ "port", required_argument, NULL, TW_CAPOPT_PORT },
+	{ "queues", required_argument, NULL, TW_CAPOPT_QUEUES },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -270,6 +290,16 @@ static int one_opt(int c, const char *arg, struct capture_opts *o)
 	case 'h':
 		usage(stdout);
 		exit(TW_EXIT_OK);
+	case TW_CAPOPT_REDACT:
+	case TW_CAPOPT_KEY_FILE:
+	case TW_CAPOPT_L7_OUT:
+	case TW_CAPOPT_REDACT_MEMORY:
+		return tw_capture_redact_opt(&o->red, c, arg);
+	case TW_CAPOPT_DPDK:
+	case TW_CAPOPT_EAL:
+	case TW_CAPOPT_PORT:
+	case TW_CAPOPT_QUEUES:
+		return tw_capture_dpdk_opt(&o->dpdk, c, arg);
 	}
 	return numeric_opt(c, arg, o);
 }
@@ -302,8 +332,10 @@ static int check_opts(const struct capture_opts *o)
 {
 	bool to_stdout = o->cap.out.path && !strcmp(o->cap.out.path, "-");
 
-	if (!o->cap.nifaces)
+	if (!o->cap.nifaces && !o->dpdk.on)
 		return tw_cli_usage_error(VERB, "no interface given (-i)");
+	if (tw_capture_dpdk_check(&o->dpdk, &o->cap, o->user))
+		return TW_EXIT_USER;
 	if (!o->cap.out.path)
 		return tw_cli_usage_error(VERB, "no output given (-w FILE, "
 		                                "or -w - for a pipe)");
@@ -316,7 +348,7 @@ static int check_opts(const struct capture_opts *o)
 	if (to_stdout && o->json_path && !strcmp(o->json_path, "-"))
 		return tw_cli_usage_error(VERB, "-w - and --json - both want "
 		                                "standard output");
-	return 0;
+	return tw_capture_redact_check(&o->red, o->cap.out.path, o->json_path);
 }
 
 static int parse_opts(int argc, char **argv, struct capture_opts *o)
@@ -400,16 +432,16 @@ static void on_file(void *arg, const char *path, uint64_t packets,
                     uint64_t bytes)
 {
 	struct ui *ui = arg;
-	char **f = realloc(ui->files, (ui->nfiles + 1) * sizeof(*f));
+	char *name;
 
 	(void)packets;
 	(void)bytes;
-	if (!f)
+	if (!ui->files && !(ui->files = calloc(FILES_LISTED, sizeof(char *))))
 		return;
-	ui->files = f;
-	f[ui->nfiles] = strdup(path);
-	if (f[ui->nfiles])
-		ui->nfiles++;
+	if (!(name = strdup(path)))
+		return;
+	free(ui->files[ui->nfiles % FILES_LISTED]);
+	ui->files[ui->nfiles++ % FILES_LISTED] = name;
 }
 
 static void live_line(void *arg, struct tw_capture *c)
@@ -554,9 +586,12 @@ static json_t *json_summary(struct tw_capture *c,
 static void json_finish(json_t *j, const struct ui *ui, const char *err)
 {
 	json_t *files = json_array();
+	size_t first =
+	        ui->nfiles > FILES_LISTED ? ui->nfiles - FILES_LISTED : 0;
 
-	for (size_t i = 0; i < ui->nfiles; i++)
-		json_array_append_new(files, json_string(ui->files[i]));
+	for (size_t i = first; i < ui->nfiles; i++)
+		json_array_append_new(files,
+		                      json_string(ui->files[i % FILES_LISTED]));
 	json_object_set_new(j, "files", files);
 	json_object_set_new(j, "files_finished",
 	                    json_integer((json_int_t)ui->nfiles));
@@ -610,6 +645,12 @@ static int run(struct tw_capture *c, const struct capture_opts *o,
 	if (!o->quiet)
 		print_summary(c, &n);
 	*j = json_summary(c, &n);
+	if (o->red.ses) {
+		if (!o->quiet)
+			tw_capture_redact_print(&o->red, stderr);
+		json_object_set_new(*j, "redaction",
+		                    tw_capture_redact_json(&o->red));
+	}
 	return rc;
 }
 
@@ -676,29 +717,72 @@ static int finish(struct tw_capture *c, const struct capture_opts *o,
 	return status;
 }
 
+/* --redact: policy, key and session, before any interface opens. */
+static int open_redaction(struct capture_opts *o)
+{
+	struct tw_errbuf eb;
+	int rc;
+
+	if (!o->red.policy)
+		return 0;
+	rc = tw_capture_redact_open(&o->red, &eb);
+	if (rc < 0)
+		return fail_with(rc, &eb);
+	o->cap.out.comments = o->red.comments;
+	return 0;
+}
+
+/* Frees the redaction; a failed write of the L7 trace fails the run. */
+static int close_redaction(struct capture_opts *o, int status)
+{
+	struct tw_errbuf eb;
+
+	if (tw_capture_redact_close(&o->red, &eb) < 0 && !status)
+		return fail_with(TW_EIO, &eb);
+	return status;
+}
+
+static void free_ui(struct ui *ui)
+{
+	for (size_t i = 0; ui->files && i < FILES_LISTED; i++)
+		free(ui->files[i]);
+	free(ui->files);
+}
+
+/* The libpcap path: the interfaces, the capture, the summary. */
+static int run_pcap(struct capture_opts *o, struct ui *ui)
+{
+	struct tw_capture *c = NULL;
+	struct tw_errbuf eb;
+	int rc = tw_capture_open(&c, &o->cap, &eb);
+
+	if (rc < 0)
+		return fail_with(rc, &eb);
+	if (o->red.ses)
+		tw_capture_redact_with(c, o->red.ses);
+	rc = start(c, o, ui, &eb);
+	if (rc == 0)
+		return finish(c, o, ui, &eb);
+	tw_capture_close(c, &eb);
+	return rc;
+}
+
 int tw_cmd_capture(int argc, char **argv)
 {
 	struct capture_opts o;
 	struct ui ui = { .tty = isatty(STDERR_FILENO) };
-	struct tw_capture *c;
-	struct tw_errbuf eb;
 	int rc = parse_opts(argc, argv, &o);
 
 	if (rc)
 		return rc;
-	rc = tw_capture_open(&c, &o.cap, &eb);
-	if (rc < 0) {
-		free(o.filter);
-		return fail_with(rc, &eb);
-	}
-	rc = start(c, &o, &ui, &eb);
-	if (rc == 0)
-		rc = finish(c, &o, &ui, &eb);
-	else
-		tw_capture_close(c, &eb);
-	for (size_t i = 0; i < ui.nfiles; i++)
-		free(ui.files[i]);
-	free(ui.files);
+	rc = open_redaction(&o);
+	if (rc == 0 && o.dpdk.on)
+		rc = tw_capture_dpdk_run(&o.dpdk, &o.cap, &o.red, o.json_path,
+		                         o.quiet);
+	else if (rc == 0)
+		rc = run_pcap(&o, &ui);
+	rc = close_redaction(&o, rc);
+	free_ui(&ui);
 	free(o.filter);
 	return rc;
 }

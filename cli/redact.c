@@ -12,9 +12,13 @@
 #include <inttypes.h>
 #include <jansson.h>
 #include <openssl/crypto.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/verbs.h"
@@ -51,6 +55,9 @@ struct run {
 	FILE *l7;
 	struct tw_reader *rd;
 	struct tw_writer *wr;
+	int out_fd;      /* the temporary output, or -1 */
+	char *out_tmp;   /* its name, renamed to OUT at the end */
+	char *out_final; /* OUT, its symbolic links resolved */
 	struct tw_summary sum;
 	bool sum_on;
 	uint32_t *iface_map; /* input interface -> output + 1; 0 = none */
@@ -83,9 +90,10 @@ static void usage(FILE *out)
 	        "  -F, --format FMT       pcapng (default), pcap (same\n"
 	        "                         resolution as the input), pcap-ns,\n"
 	        "                         pcap-us\n"
-	        "      --l7-out FILE      also write the HTTP/2 and gRPC\n"
-	        "                         exchanges, redacted, as JSON Lines\n"
-	        "                         (schema: redact/L7TRACE.md)\n"
+	        "      --l7-out FILE      also write the HTTP/2, gRPC and\n"
+	        "                         HTTP/1.1 exchanges, redacted, as\n"
+	        "                         JSON Lines (schema:\n"
+	        "                         redact/L7TRACE.md)\n"
 	        "      --max-memory MB    packets held for reassembly, at\n"
 	        "                         most (default 256); past it a\n"
 	        "                         connection is zeroed\n"
@@ -191,6 +199,17 @@ static int parse_opts(int argc, char **argv, struct redact_opts *o)
 	return 0;
 }
 
+/* Says what the policy lets through as a whole (keep 0.0.0.0/0...). */
+static void policy_warnings(const struct tw_policy *pol)
+{
+	char w[8][TW_POLICY_WARN_MAX];
+	size_t n = tw_policy_warnings(pol, w, 8);
+
+	for (size_t i = 0; i < n && i < 8; i++)
+		fprintf(stderr, "tracewarp %s: warning: %s: %s\n", VERB,
+		        pol->name, w[i]);
+}
+
 static int check_policy(const char *path)
 {
 	struct tw_policy *pol = malloc(sizeof(*pol));
@@ -207,6 +226,7 @@ static int check_policy(const char *path)
 		free(pol);
 		return tw_cli_exit_code(rc);
 	}
+	policy_warnings(pol);
 	printf("%s: valid policy, sha256 %s\n", path, pol->hash_hex);
 	free(pol);
 	return TW_EXIT_OK;
@@ -239,6 +259,8 @@ static int load_policy_and_key(struct run *rn)
 		rc = tw_policy_load(rn->pol, rn->o->policy, &eb);
 	else
 		rc = tw_policy_default(rn->pol, &eb);
+	if (rc == 0)
+		policy_warnings(rn->pol);
 	if (rc == 0) {
 		if (rn->o->key_file)
 			rc = tw_key_from_file(&rn->key, rn->o->key_file, &eb);
@@ -274,11 +296,107 @@ static enum tw_out_format out_format(const struct run *rn)
 	                                                  : TW_OUT_PCAP_NS;
 }
 
+/* The file behind a path ("-": behind descriptor fd); false if none. */
+static bool file_id(const char *path, int fd, struct stat *st)
+{
+	return strcmp(path, "-") ? stat(path, st) == 0 : fstat(fd, st) == 0;
+}
+
+/*
+ * Refuses an output that is the input under another name (a symbolic
+ * or hard link, or standard input redirected from it): opening it for
+ * writing would destroy the input before it is read.
+ */
+static int not_the_input(struct run *rn, const char *out, int fd)
+{
+	struct stat si, so;
+
+	if (!file_id(rn->o->in, STDIN_FILENO, &si) || !file_id(out, fd, &so))
+		return 0;
+	if (si.st_dev != so.st_dev || si.st_ino != so.st_ino ||
+	    !(S_ISREG(so.st_mode) || S_ISBLK(so.st_mode)))
+		return 0;
+	return tw_errf(&rn->eb, TW_EINVAL,
+	               "%s: is the input %s under another name (a link, "
+	               "or standard input): refused, writing it would "
+	               "destroy the input",
+	               strcmp(out, "-") ? out : "(stdout)",
+	               strcmp(rn->o->in, "-") ? rn->o->in : "(stdin)");
+}
+
+/*
+ * OUT is written under a temporary name beside it (beside the file a
+ * symbolic link points to) and renamed at the end, so that a run that
+ * fails never leaves a cut OUT where a good file was.  Standard output,
+ * devices and pipes are written directly.
+ */
+static int open_output(struct run *rn, enum tw_out_format fmt)
+{
+	const char *out = rn->o->out;
+	struct stat st;
+	bool exists = stat(out, &st) == 0;
+	mode_t um;
+	size_t n;
+
+	if (!strcmp(out, "-") || (exists && !S_ISREG(st.st_mode)))
+		return tw_writer_open(&rn->wr, out, fmt, rn->eb.msg,
+		                      sizeof(rn->eb.msg));
+	rn->out_final = exists ? realpath(out, NULL) : NULL;
+	if (!rn->out_final)
+		rn->out_final = strdup(out);
+	n = rn->out_final ? strlen(rn->out_final) + 16 : 0;
+	rn->out_tmp = n ? malloc(n) : NULL;
+	if (!rn->out_tmp)
+		return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
+	snprintf(rn->out_tmp, n, "%s.tmp.XXXXXX", rn->out_final);
+	rn->out_fd = mkstemp(rn->out_tmp);
+	if (rn->out_fd < 0) {
+		int e = errno;
+
+		free(rn->out_tmp);
+		rn->out_tmp = NULL;
+		return tw_errf(&rn->eb, TW_EIO, "%s: cannot create: %s", out,
+		               strerror(e));
+	}
+	um = umask(0);
+	umask(um);
+	if (fchmod(rn->out_fd, exists ? st.st_mode & 07777 : 0666 & ~um) < 0)
+		return tw_errf(&rn->eb, TW_EIO, "%s: %s", rn->out_tmp,
+		               strerror(errno));
+	return tw_writer_open_fd(&rn->wr, rn->out_fd, out, fmt, rn->eb.msg,
+	                         sizeof(rn->eb.msg));
+}
+
+/* The end of the output: the temporary file becomes OUT when all went
+ * well, and is removed otherwise.  Returns rc or the failure. */
+static int finish_output(struct run *rn, int rc)
+{
+	if (!rn->out_tmp)
+		return rc;
+	if (close(rn->out_fd) < 0 && rc >= 0)
+		rc = tw_errf(&rn->eb, TW_EIO, "%s: %s", rn->o->out,
+		             strerror(errno));
+	rn->out_fd = -1;
+	if (rc >= 0 && rename(rn->out_tmp, rn->out_final) < 0)
+		rc = tw_errf(&rn->eb, TW_EIO, "%s: cannot rename %s to it: %s",
+		             rn->o->out, rn->out_tmp, strerror(errno));
+	if (rc < 0)
+		unlink(rn->out_tmp);
+	free(rn->out_tmp);
+	rn->out_tmp = NULL;
+	return rc;
+}
+
 static int open_files(struct run *rn)
 {
 	char comment[512];
 	int rc;
 
+	rc = not_the_input(rn, rn->o->out, STDOUT_FILENO);
+	if (rc == 0 && rn->o->l7_out)
+		rc = not_the_input(rn, rn->o->l7_out, STDOUT_FILENO);
+	if (rc < 0)
+		return rc;
 	rc = tw_reader_open(&rn->rd, rn->o->in, rn->eb.msg, sizeof(rn->eb.msg));
 	if (rc < 0)
 		return rc;
@@ -300,8 +418,7 @@ static int open_files(struct run *rn)
 		if (rc < 0)
 			return rc;
 	}
-	rc = tw_writer_open(&rn->wr, rn->o->out, out_format(rn), rn->eb.msg,
-	                    sizeof(rn->eb.msg));
+	rc = open_output(rn, out_format(rn));
 	if (rc < 0)
 		return rc;
 	snprintf(comment, sizeof(comment),
@@ -376,6 +493,15 @@ static uint64_t count_changed(const uint8_t *a, const uint8_t *b, uint32_t n,
 	return c;
 }
 
+/* A failed write: the writer's message and the output offset. */
+static int write_failed(struct run *rn, int rc)
+{
+	snprintf(rn->eb.msg, sizeof(rn->eb.msg),
+	         "%s (at output byte offset %" PRIu64 ")",
+	         tw_writer_errmsg(rn->wr), tw_writer_bytes(rn->wr));
+	return rc;
+}
+
 /* Writes the packets the session has made final. */
 static int drain(struct run *rn)
 {
@@ -397,11 +523,8 @@ static int drain(struct run *rn)
 		rn->bytes_out += out.caplen;
 		rc = tw_writer_write(rn->wr, id, out.ts_ns, out.data,
 		                     out.caplen, out.wirelen);
-		if (rc < 0) {
-			snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
-			         tw_writer_errmsg(rn->wr));
-			return rc;
-		}
+		if (rc < 0)
+			return write_failed(rn, rc);
 	}
 	return 0;
 }
@@ -478,11 +601,20 @@ static json_t *json_zeroed(const struct tw_redact_stats *st)
 	return o;
 }
 
+/* gzip gRPC messages: redacted, or zeroed and why. */
+static json_t *json_gzip(const struct tw_h2_stats *h)
+{
+	return json_pack("{s:I, s:I, s:I, s:I}", "redacted",
+	                 (json_int_t)h->grpc_gzip, "grown",
+	                 (json_int_t)h->gzip_grown, "refused",
+	                 (json_int_t)h->gzip_refused, "invalid",
+	                 (json_int_t)h->gzip_invalid);
+}
+
 static json_t *json_streams(const struct tw_session_stats *ss)
 {
 	const struct tw_h2_stats *h = &ss->h2;
-
-	return json_pack(
+	json_t *o = json_pack(
 	        "{s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, "
 	        "s:{s:I, s:I, "
 	        "s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I}}",
@@ -505,6 +637,13 @@ static json_t *json_streams(const struct tw_session_stats *ss)
 	        (json_int_t)h->bodies_zeroed, "invalid_bodies",
 	        (json_int_t)h->invalid_bodies, "exchanges",
 	        (json_int_t)h->exchanges, "errors", (json_int_t)h->errors);
+
+	json_object_set_new(json_object_get(o, "http2"), "grpc_gzip",
+	                    json_gzip(h));
+	json_object_set_new(o, "h2c_upgrades",
+	                    json_integer((json_int_t)ss->h2c_upgrades));
+	json_object_set_new(o, "limits_exceeded", tw_session_limits_json(ss));
+	return o;
 }
 
 static json_t *json_summary(const struct run *rn, int rc)
@@ -543,24 +682,30 @@ static void print_streams(const struct tw_session_stats *ss, FILE *f)
 
 	fprintf(f,
 	        "  TCP: %" PRIu64 " connections followed, %" PRIu64
-	        " HTTP/2, %" PRIu64 " HTTP/1.1; zeroed: %" PRIu64
-	        " not HTTP, %" PRIu64 " started mid-connection, %" PRIu64
-	        " with a gap, %" PRIu64 " malformed, %" PRIu64
-	        " over memory (%" PRIu64 " stream bytes); %" PRIu64
-	        " ended (%" PRIu64 " idle)\n",
-	        ss->tcp_flows, ss->h2_flows, ss->h1_flows, ss->other_flows,
-	        ss->midstream_flows, ss->gap_flows, ss->failed_flows,
-	        ss->forced, ss->zeroed_bytes, ss->closed_flows,
-	        ss->expired_flows);
+	        " HTTP/2, %" PRIu64 " HTTP/1.1 (%" PRIu64
+	        " upgraded to h2c); zeroed: %" PRIu64 " not HTTP, %" PRIu64
+	        " started mid-connection, %" PRIu64 " with a gap, %" PRIu64
+	        " malformed, %" PRIu64 " over memory (%" PRIu64
+	        " stream bytes); %" PRIu64 " ended (%" PRIu64 " idle)\n",
+	        ss->tcp_flows, ss->h2_flows, ss->h1_flows, ss->h2c_upgrades,
+	        ss->other_flows, ss->midstream_flows, ss->gap_flows,
+	        ss->failed_flows, ss->forced, ss->zeroed_bytes,
+	        ss->closed_flows, ss->expired_flows);
 	fprintf(f,
 	        "  HTTP/2: %" PRIu64 " streams, %" PRIu64
 	        " header blocks (%" PRIu64 " values rewritten), %" PRIu64
-	        " gRPC messages (%" PRIu64 " compressed, zeroed), %" PRIu64
-	        " JSON bodies, %" PRIu64 " bodies zeroed, %" PRIu64
-	        " invalid\n",
+	        " gRPC messages (%" PRIu64
+	        " other compression, zeroed), %" PRIu64 " JSON bodies, %" PRIu64
+	        " bodies zeroed, %" PRIu64 " invalid\n",
 	        h->streams, h->header_blocks, h->headers_rewritten,
 	        h->grpc_messages, h->grpc_compressed_zeroed, h->json_bodies,
 	        h->bodies_zeroed, h->invalid_bodies);
+	fprintf(f,
+	        "  gRPC gzip: %" PRIu64 " messages redacted; zeroed: %" PRIu64
+	        " grew when recompressed, %" PRIu64
+	        " over the size limit, %" PRIu64 " truncated or invalid\n",
+	        h->grpc_gzip, h->gzip_grown, h->gzip_refused, h->gzip_invalid);
+	tw_session_print_limits(ss, f, "  ");
 }
 
 static void print_summary(const struct run *rn, FILE *f)
@@ -609,7 +754,7 @@ static void report(const struct run *rn, int rc)
 		json_dumpf(j, f, JSON_INDENT(2));
 		fputc('\n', f);
 		json_decref(j);
-	} else if (!rn->o->quiet) {
+	} else if (!rn->o->quiet && rc >= 0) {
 		print_summary(rn, stderr);
 	}
 }
@@ -626,12 +771,13 @@ static void run_free(struct run *rn)
 	if (rn->sum_on)
 		tw_summary_free(&rn->sum);
 	free(rn->iface_map);
+	free(rn->out_final);
 }
 
 int tw_cmd_redact(int argc, char **argv)
 {
 	struct redact_opts o;
-	struct run rn = { .o = &o };
+	struct run rn = { .o = &o, .out_fd = -1 };
 	int rc = parse_opts(argc, argv, &o), wrc;
 
 	if (rc)
@@ -649,17 +795,24 @@ int tw_cmd_redact(int argc, char **argv)
 		tw_cli_error(VERB, "%s", rn.eb.msg);
 		if (rn.wr)
 			tw_writer_close(rn.wr, NULL, 0);
+		finish_output(&rn, rc);
 		run_free(&rn);
 		return tw_cli_exit_code(rc);
 	}
 	rn.start_ns = tw_cli_now_ns();
 	rc = redact_all(&rn);
+	if (rc >= 0 && (wrc = tw_writer_flush(rn.wr)) < 0)
+		rc = write_failed(&rn, wrc);
 	wrc = tw_writer_close(rn.wr, rn.eb.msg[0] ? NULL : rn.eb.msg,
 	                      rn.eb.msg[0] ? 0 : sizeof(rn.eb.msg));
 	if (rc >= 0 && wrc < 0)
 		rc = wrc;
 	if (rc >= 0 && rn.l7 && (fflush(rn.l7) || ferror(rn.l7)))
-		rc = tw_errf(&rn.eb, TW_EIO, "%s: write failed", o.l7_out);
+		rc = tw_errf(&rn.eb, TW_EIO,
+		             "%s: write failed (at byte offset %lld): %s",
+		             o.l7_out, (long long)ftello(rn.l7),
+		             strerror(errno));
+	rc = finish_output(&rn, rc);
 	rn.end_ns = tw_cli_now_ns();
 	if (rc < 0)
 		tw_cli_error(VERB, "%s", rn.eb.msg);

@@ -164,7 +164,9 @@ static void usage(FILE *out)
 	        "  -q, --quiet           no live line, no summary\n"
 	        "      --json FILE       the summary as JSON ('-': stdout)\n"
 	        "      --metrics-file FILE  Prometheus text, rewritten each\n"
-	        "                        second (node_exporter textfile)\n"
+	        "                        second (node_exporter textfile),\n"
+	        "                        renamed into place: a regular\n"
+	        "                        file (a device or FIFO is refused)\n"
 	        "      --metrics-listen 127.0.0.1:PORT  serve /metrics "
 	        "(loopback)\n"
 	        "  -h, --help            this text\n\n"
@@ -484,6 +486,18 @@ static int opt_hosts(int c, const char *arg, struct replay_opts *o)
 	return -1;
 }
 
+/* Before anything is sent: a --metrics-file the rename would replace
+ * (a device, a FIFO) is refused. */
+static int check_metrics_file(const char *path)
+{
+	struct tw_errbuf eb;
+
+	if (!path || tw_metrics_check_file(path, &eb) == 0)
+		return 0;
+	tw_cli_error(VERB, "--metrics-file %s", eb.msg);
+	return TW_EXIT_USER;
+}
+
 static int check_opts(struct replay_opts *o, int argc, char **argv)
 {
 	if (optind != argc - 1)
@@ -510,7 +524,7 @@ static int check_opts(struct replay_opts *o, int argc, char **argv)
 	if ((o->eng.amplify_spread) && !o->eng.amplify_filter)
 		return tw_cli_usage_error(VERB, "--amplify-spread needs "
 		                                "--amplify");
-	return 0;
+	return check_metrics_file(o->metrics_file);
 }
 
 static int parse_opts(int argc, char **argv, struct replay_opts *o)

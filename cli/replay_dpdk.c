@@ -4,12 +4,15 @@
  * what DPDK counted into the verb's outputs.
  */
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
 #include "cli/replay_dpdk.h"
 #include "cli/replay_sync.h"
+#include "replay/metrics.h"
 #include "trace/log.h"
 
 #define VERB "replay"
@@ -46,6 +49,7 @@ int tw_replay_dpdk_start(struct tw_replay_dpdk *d, struct tw_errbuf *eb)
 	if (tw_dpdk_port_info(d->port, &pi, eb) < 0)
 		snprintf(pi.name, sizeof(pi.name), "port%u", d->port);
 	snprintf(d->label, sizeof(d->label), "dpdk:%s", pi.name);
+	tw_metrics_set_extra(tw_replay_dpdk_prom, d);
 	return 0;
 }
 
@@ -90,10 +94,6 @@ static const char *multi_lacks(const struct tw_replay_dpdk *d,
 		return "--fix-checksums";
 	if (d->live_metrics)
 		return "--metrics-listen";
-	if (eng->unique_ip)
-		return "--unique-ip";
-	if (eng->amplify_spread)
-		return "--amplify-spread";
 	if (!eng->loops)
 		return "--loop 0";
 	if (eng->duration_ns)
@@ -127,7 +127,7 @@ static void map_stats(const struct tw_dpdk_replay_stats *m,
 	st->elapsed_ns = m->elapsed_ns;
 	st->sched_span_ns = m->sched_span_ns;
 	st->paced = true;
-	st->preloaded = true;
+	st->preloaded = !m->streamed;
 	st->preload_bytes = m->preload_bytes;
 	st->lateness = m->lateness;
 	if (m->packets >= m->skipped_filtered + m->skipped_link)
@@ -157,6 +157,8 @@ static int multi_run(struct tw_replay_dpdk *d, const char *trace,
 		.loops = eng->loops,
 		.copies = eng->amplify_copies,
 		.amplify_filter = eng->amplify_filter,
+		.unique_ip = eng->unique_ip,
+		.spread = eng->amplify_spread,
 		.filter = eng->filter,
 		.rewrite = &eng->rewrite,
 		.burst = eng->burst,
@@ -282,8 +284,23 @@ static json_t *lcores_json(const struct tw_dpdk_replay_stats *m)
 	return a;
 }
 
-/* TODO(#7): the port's counters beyond its drops are in the summary and
- * the JSON, not yet in the Prometheus text. */
+static int xstat_json(void *arg, const char *name, uint64_t v)
+{
+	return json_object_set_new(arg, name, json_integer((json_int_t)v));
+}
+
+/* The port's extended statistics, read now; NULL when unreadable. */
+static json_t *xstats_json(const struct tw_replay_dpdk *d)
+{
+	json_t *o = json_object();
+	struct tw_errbuf eb;
+
+	if (o && tw_dpdk_port_xstats(d->port, xstat_json, o, &eb) == 0)
+		return o;
+	json_decref(o);
+	return NULL;
+}
+
 int tw_replay_dpdk_json(const struct tw_replay_dpdk *d, json_t *j)
 {
 	json_t *o = json_object();
@@ -291,6 +308,8 @@ int tw_replay_dpdk_json(const struct tw_replay_dpdk *d, json_t *j)
 
 	if (o && d->have_port)
 		bad |= json_object_set_new(o, "port", counters_json(&d->ctr));
+	if (o && d->have_port)
+		json_object_set_new(o, "xstats", xstats_json(d));
 	if (o && d->multi) {
 		bad |= json_object_set_new(o, "lcores", lcores_json(d->mst));
 		bad |= put(o, "zerocopy", d->mst->zerocopy);
@@ -309,8 +328,116 @@ int tw_replay_dpdk_json(const struct tw_replay_dpdk *d, json_t *j)
 	return 0;
 }
 
+/* ---- Prometheus ------------------------------------------------------ */
+
+struct prom {
+	char *buf;
+	size_t len, used;
+	const char *label;
+};
+
+__attribute__((format(printf, 2, 3))) static void pput(struct prom *o,
+                                                       const char *fmt, ...)
+{
+	size_t room = o->used < o->len ? o->len - o->used : 0;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(room ? o->buf + o->used : NULL, room, fmt, ap);
+	va_end(ap);
+	if (n > 0)
+		o->used += (size_t)n;
+}
+
+/* rte_eth_stats, by their own names. */
+static const struct {
+	const char *name, *help;
+	size_t off;
+} port_counters[] = {
+	{ "opackets", "Packets the port sent",
+	  offsetof(struct tw_dpdk_counters, opackets) },
+	{ "obytes", "Bytes the port sent",
+	  offsetof(struct tw_dpdk_counters, obytes) },
+	{ "oerrors", "Packets the port failed to send",
+	  offsetof(struct tw_dpdk_counters, oerrors) },
+	{ "ipackets", "Packets the port received",
+	  offsetof(struct tw_dpdk_counters, ipackets) },
+	{ "ibytes", "Bytes the port received",
+	  offsetof(struct tw_dpdk_counters, ibytes) },
+	{ "imissed", "Packets dropped by the port: RX queue full",
+	  offsetof(struct tw_dpdk_counters, imissed) },
+	{ "ierrors", "Erroneous packets the port received",
+	  offsetof(struct tw_dpdk_counters, ierrors) },
+	{ "rx_nombuf", "Receptions that found no mbuf",
+	  offsetof(struct tw_dpdk_counters, rx_nombuf) },
+};
+
+/* Label values escape backslash, quote and newline. */
+static void escape_label(const char *in, char *out, size_t len)
+{
+	size_t j = 0;
+
+	for (; *in && j + 3 < len; in++) {
+		if (*in == '\\' || *in == '"' || *in == '\n') {
+			out[j++] = '\\';
+			out[j++] = *in == '\n' ? 'n' : *in;
+		} else {
+			out[j++] = *in;
+		}
+	}
+	out[j] = '\0';
+}
+
+static int xstat_prom(void *arg, const char *name, uint64_t v)
+{
+	struct prom *o = arg;
+	char n[256];
+
+	escape_label(name, n, sizeof(n));
+	pput(o, "tracewarp_dpdk_port_xstat{output=\"%s\",name=\"%s\"} %llu\n",
+	     o->label, n, (unsigned long long)v);
+	return 0;
+}
+
+size_t tw_replay_dpdk_prom(void *arg, const char *label, char *buf, size_t len)
+{
+	const struct tw_replay_dpdk *d = arg;
+	struct prom o = { buf, len, 0, label };
+	struct tw_dpdk_counters c;
+	struct tw_errbuf eb;
+
+	if (len)
+		buf[0] = '\0';
+	/* Read now; once the port is gone, what the run collected. */
+	if (tw_dpdk_port_counters(d->port, &c, &eb) < 0) {
+		if (!d->have_port)
+			return 0;
+		c = d->ctr;
+	}
+	for (size_t i = 0; i < sizeof(port_counters) / sizeof(port_counters[0]);
+	     i++) {
+		const char *name = port_counters[i].name;
+		uint64_t v;
+
+		memcpy(&v, (const char *)&c + port_counters[i].off, sizeof(v));
+		pput(&o,
+		     "# HELP tracewarp_dpdk_port_%s_total %s (rte_eth_stats).\n"
+		     "# TYPE tracewarp_dpdk_port_%s_total counter\n"
+		     "tracewarp_dpdk_port_%s_total{output=\"%s\"} %llu\n",
+		     name, port_counters[i].help, name, name, label,
+		     (unsigned long long)v);
+	}
+	pput(&o, "# HELP tracewarp_dpdk_port_xstat The port's extended "
+	         "statistics (rte_eth_xstats), by name.\n"
+	         "# TYPE tracewarp_dpdk_port_xstat untyped\n");
+	tw_dpdk_port_xstats(d->port, xstat_prom, &o, &eb);
+	return o.used;
+}
+
 void tw_replay_dpdk_end(struct tw_replay_dpdk *d)
 {
+	tw_metrics_set_extra(NULL, NULL);
 	free(d->mst);
 	d->mst = NULL;
 	if (tw_dpdk_initialized())

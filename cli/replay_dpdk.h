@@ -74,6 +74,15 @@ void tw_replay_dpdk_summary(const struct tw_replay_dpdk *d, FILE *out);
  * Returns 0 or TW_ENOMEM. */
 int tw_replay_dpdk_json(const struct tw_replay_dpdk *d, json_t *j);
 
+/*
+ * The port's counters (rte_eth_stats, each as
+ * tracewarp_dpdk_port_NAME_total) and xstats (tracewarp_dpdk_port_xstat,
+ * by name) in Prometheus text, read now: the metrics' extra samples
+ * (replay/metrics.h), set up by tw_replay_dpdk_start().  arg is the
+ * struct tw_replay_dpdk.
+ */
+size_t tw_replay_dpdk_prom(void *arg, const char *label, char *buf, size_t len);
+
 /* Frees what the run kept and stops the EAL (when it was started). */
 void tw_replay_dpdk_end(struct tw_replay_dpdk *d);
 

@@ -4,12 +4,17 @@
  * the recorded times divided by a speedup, and reports outcomes and
  * latency (replay/l7_client.h).
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <libgen.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -19,11 +24,21 @@
 #include "replay/l7_report.h"
 #include "replay/l7_serve.h"
 #include "replay/l7_stats.h"
+#include "replay/metrics.h"
 #include "trace/error.h"
 
 #define VERB "replay"
 #define MAX_RULES 16
 #define MAX_HDRS 32
+
+/* An output file, made at the start (as a temporary file beside it, so
+ * that an unwritable place is known before the run, not after it) and
+ * renamed into place at the end. */
+struct outfile {
+	const char *path;
+	char *tmp; /* NULL: path itself is written (not a regular file) */
+	FILE *f;
+};
 
 struct l7_opts {
 	struct tw_l7_cfg cfg;
@@ -33,6 +48,8 @@ struct l7_opts {
 	const char *metrics_listen;
 	struct tw_l7_server *server;
 	const char *report;
+	struct outfile report_out, json_out;
+	int64_t max_gap_ns;
 	bool quiet, tty;
 	struct tw_l7_amp_rule amp[MAX_RULES];
 	struct tw_l7_header set[MAX_HDRS];
@@ -40,12 +57,12 @@ struct l7_opts {
 	char errs[TW_ERRMSG_MAX];
 };
 
+/* The signal that stopped the run, 0 while none came. */
 static volatile sig_atomic_t stop_flag;
 
 static void on_signal(int sig)
 {
-	(void)sig;
-	stop_flag = 1;
+	stop_flag = sig;
 }
 
 bool tw_replay_is_l7(int argc, char **argv)
@@ -86,6 +103,8 @@ static void usage(FILE *out)
 	        "  -x, --speedup X       recorded gaps divided by X "
 	        "(default 1)\n"
 	        "  -t, --topspeed        everything due at once\n"
+	        "      --max-gap D       cap each idle gap between requests "
+	        "at D\n"
 	        "  -l, --loop N          passes (default 1, 0 = until "
 	        "stopped)\n"
 	        "      --duration D      stop scheduling after D (\"30s\")\n"
@@ -105,7 +124,10 @@ static void usage(FILE *out)
 	        "                        is a path glob, method=GLOB,\n"
 	        "                        authority=GLOB or header:NAME=GLOB\n"
 	        "      --set-header NAME:VALUE  add or replace a header "
-	        "(repeat)\n"
+	        "(repeat);\n"
+	        "                        ':authority:HOST' replaces the "
+	        "authority,\n"
+	        "                        other pseudo-headers are refused\n"
 	        "      --drop-header NAME       remove a header (repeat)\n"
 	        "      --compare         count statuses that differ from the\n"
 	        "                        recorded ones\n\n"
@@ -113,14 +135,19 @@ static void usage(FILE *out)
 	        "  -q, --quiet           no live line, no summary\n"
 	        "      --json FILE       the summary as JSON ('-': stdout)\n"
 	        "      --metrics-file FILE  Prometheus text, rewritten each "
-	        "second\n"
+	        "second,\n"
+	        "                        renamed into place: a regular file\n"
 	        "      --metrics-listen 127.0.0.1:PORT  serve /metrics "
 	        "(loopback)\n"
 	        "      --report FILE.html   a self-contained HTML report\n"
 	        "  -h, --help            this text\n\n"
+	        "The target's path, if any, goes before every recorded path."
+	        "\n\n"
 	        "Exit status: 0 when the run completed (outcomes are in the\n"
 	        "summary), 1 on a bad option or trace, 2 on an internal "
-	        "failure.\n");
+	        "failure,\n"
+	        "130 when stopped by SIGINT and 143 by SIGTERM (in-flight\n"
+	        "requests cancelled, the summary and outputs written).\n");
 }
 
 enum {
@@ -142,7 +169,8 @@ enum {
 	OPT_JSON,
 	OPT_METRICS_FILE,
 	OPT_METRICS_LISTEN,
-	OPT_REPORT
+	OPT_REPORT,
+	OPT_MAX_GAP
 };
 
 static const struct option longopts[] = {
@@ -169,6 +197,7 @@ static const struct option longopts[] = {
 	{ "metrics-file", required_argument, NULL, OPT_METRICS_FILE },
 	{ "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
 	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "max-gap", required_argument, NULL, OPT_MAX_GAP },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -194,11 +223,23 @@ static int opt_header(struct l7_opts *o, int c, const char *arg)
 	if (c == OPT_DROP_HEADER) {
 		if (cfg->ndrop == MAX_HDRS || !arg[0])
 			return bad("--drop-header", arg, "a header name");
+		if (arg[0] == ':')
+			return tw_cli_usage_error(
+			        VERB, "--drop-header '%s': a pseudo-header "
+			              "cannot be dropped",
+			        arg);
 		o->drop[cfg->ndrop++] = (char *)arg;
 		return 0;
 	}
 	if (cfg->nset == MAX_HDRS || !colon || colon == arg)
 		return bad("--set-header", arg, "NAME:VALUE");
+	/* :method, :scheme and :path are the trace's and --target's; a
+	 * second one would make the request malformed. */
+	if (arg[0] == ':' && strncasecmp(arg, ":authority:", 11))
+		return tw_cli_usage_error(
+		        VERB, "--set-header '%s': of the pseudo-headers only "
+		              ":authority can be set",
+		        arg);
 	h = &o->set[cfg->nset];
 	h->name = strndup(arg, (size_t)(colon - arg));
 	h->value = (char *)colon + 1;
@@ -300,12 +341,144 @@ static int opt_one(struct l7_opts *o, int c, const char *arg)
 	case OPT_REPORT:
 		o->report = arg;
 		return 0;
+	case OPT_MAX_GAP:
+		return opt_duration("--max-gap", arg, &o->max_gap_ns);
 	}
 	return tw_cli_usage_error(VERB, "bad option");
 }
 
+/* What a path names: the file (device and inode) when it exists, else
+ * its directory and its last component; a symbolic link is followed. */
+struct ident {
+	dev_t dev;
+	ino_t ino;
+	char name[256];
+};
+
+static bool ident_of(const char *path, struct ident *id)
+{
+	struct stat sb;
+	char *d, *b;
+	bool ok;
+
+	memset(id, 0, sizeof(*id));
+	if (!stat(path, &sb)) {
+		id->dev = sb.st_dev;
+		id->ino = sb.st_ino;
+		return true;
+	}
+	d = strdup(path);
+	b = strdup(path);
+	ok = d && b && !stat(dirname(d), &sb);
+	if (ok) {
+		id->dev = sb.st_dev;
+		id->ino = sb.st_ino;
+		snprintf(id->name, sizeof(id->name), "%s", basename(b));
+	}
+	free(d);
+	free(b);
+	return ok;
+}
+
+static bool same_ident(const struct ident *a, const struct ident *b)
+{
+	return a->dev == b->dev && a->ino == b->ino &&
+	       !strcmp(a->name, b->name);
+}
+
+/*
+ * Writing an output over the trace would destroy it, two outputs on one
+ * file would leave one of them: refused before anything is sent.  "-"
+ * (standard input or output) is no file.
+ */
+static int check_outputs(const struct l7_opts *o)
+{
+	const char *const opt[] = { "--l7", "--report", "--json",
+		                    "--metrics-file" };
+	const char *path[] = { o->trace, o->report, o->json_path,
+		               o->metrics_file };
+	struct ident id[4];
+	bool have[4];
+
+	for (int i = 0; i < 4; i++)
+		have[i] = path[i] && strcmp(path[i], "-") &&
+		          ident_of(path[i], &id[i]);
+	for (int i = 1; i < 4; i++)
+		for (int j = 0; j < i; j++)
+			if (have[i] && have[j] && same_ident(&id[i], &id[j]))
+				return tw_cli_usage_error(
+				        VERB, "%s %s: the same file as %s %s",
+				        opt[i], path[i], opt[j], path[j]);
+	return 0;
+}
+
+/* Makes the temporary file of of->path now (mode as the umask says). */
+static int out_open(struct outfile *of, const char *opt, const char *path)
+{
+	struct stat sb;
+	mode_t mask;
+	int fd;
+
+	of->path = path;
+	if (!stat(path, &sb) && !S_ISREG(sb.st_mode)) {
+		of->f = fopen(path, "w"); /* /dev/stdout: no rename */
+		if (!of->f)
+			goto fail;
+		return 0;
+	}
+	if (asprintf(&of->tmp, "%s.tmp.XXXXXX", path) < 0) {
+		of->tmp = NULL;
+		return tw_cli_usage_error(VERB, "out of memory");
+	}
+	fd = mkstemp(of->tmp);
+	if (fd < 0) {
+		free(of->tmp);
+		of->tmp = NULL;
+		goto fail;
+	}
+	mask = umask(0);
+	umask(mask);
+	fchmod(fd, 0666 & ~mask);
+	of->f = fdopen(fd, "w");
+	if (of->f)
+		return 0;
+	close(fd);
+	unlink(of->tmp);
+fail:
+	tw_cli_error(VERB, "%s %s: %s", opt, path, strerror(errno));
+	return TW_EXIT_USER;
+}
+
+/* Drops the temporary file (the run failed). */
+static void out_abort(struct outfile *of)
+{
+	if (of->f)
+		fclose(of->f);
+	if (of->tmp)
+		unlink(of->tmp);
+	free(of->tmp);
+	memset(of, 0, sizeof(*of));
+}
+
+/* Closes what was written and renames it into place. */
+static int out_commit(struct outfile *of)
+{
+	int bad = ferror(of->f) | fclose(of->f);
+
+	of->f = NULL;
+	if (!bad && (!of->tmp || !rename(of->tmp, of->path))) {
+		free(of->tmp);
+		of->tmp = NULL;
+		return 0;
+	}
+	tw_cli_error(VERB, "%s: cannot write: %s", of->path, strerror(errno));
+	out_abort(of);
+	return TW_EXIT_USER;
+}
+
 static int parse_opts(int argc, char **argv, struct l7_opts *o)
 {
+	struct tw_errbuf eb;
 	int c, rc;
 
 	tw_l7_cfg_default(&o->cfg);
@@ -330,7 +503,12 @@ static int parse_opts(int argc, char **argv, struct l7_opts *o)
 	if (!o->trace || !o->cfg.target)
 		return tw_cli_usage_error(VERB, "--l7 needs TRACE.jsonl and "
 		                                "--target URL");
-	return 0;
+	/* Before anything is sent: a file the rename would replace. */
+	if (o->metrics_file && tw_metrics_check_file(o->metrics_file, &eb)) {
+		tw_cli_error(VERB, "--metrics-file %s", eb.msg);
+		return TW_EXIT_USER;
+	}
+	return check_outputs(o);
 }
 
 static void fmt_ns(uint64_t ns, char *buf, size_t len)
@@ -349,6 +527,10 @@ static void fmt_pcts(const struct tw_hist *h, char *buf, size_t len)
 {
 	char a[24], b[24], c[24], d[24], e[24];
 
+	if (!h->count) {
+		snprintf(buf, len, "none (no answer)");
+		return;
+	}
 	fmt_ns(tw_hist_percentile(h, 50), a, sizeof(a));
 	fmt_ns(tw_hist_percentile(h, 90), b, sizeof(b));
 	fmt_ns(tw_hist_percentile(h, 99), c, sizeof(c));
@@ -371,8 +553,8 @@ static char *render(const struct l7_opts *o, const struct tw_l7_stats *st)
 /* The Prometheus text to the file (through a rename) and the server. */
 static void publish(struct l7_opts *o, const struct tw_l7_stats *st)
 {
-	char *buf, tmp[4096];
-	FILE *f;
+	struct tw_errbuf eb;
+	char *buf;
 
 	if (!o->server && !o->metrics_file)
 		return;
@@ -381,13 +563,9 @@ static void publish(struct l7_opts *o, const struct tw_l7_stats *st)
 		return;
 	if (o->server)
 		tw_l7_serve_publish(o->server, buf);
-	if (o->metrics_file) {
-		snprintf(tmp, sizeof(tmp), "%s.tmp", o->metrics_file);
-		f = fopen(tmp, "w");
-		if (!f || fputs(buf, f) < 0 || fclose(f) ||
-		    rename(tmp, o->metrics_file))
-			tw_cli_error(VERB, "%s: cannot write", o->metrics_file);
-	}
+	if (o->metrics_file &&
+	    tw_metrics_write_text(o->metrics_file, buf, &eb) < 0)
+		tw_cli_error(VERB, "%s", eb.msg);
 	free(buf);
 }
 
@@ -426,14 +604,32 @@ static void print_summary(const struct l7_opts *o, const struct tw_l7_trace *t,
 	printf("\tRequests sent:             %" PRIu64 " (%" PRIu64
 	       " late by more than %s)\n",
 	       st->sent, st->late, late);
-	printf("\tCompleted:                 %" PRIu64 " in %.3f s, %.1f "
-	       "req/s\n",
-	       st->completed, s, s > 0 ? (double)st->completed / s : 0);
+	if (st->completed && !st->latency.count) /* no answer at all */
+		printf("\tFailed:                    all %" PRIu64 " without "
+		       "an answer, in %.3f s\n",
+		       st->completed, s);
+	else
+		printf("\tCompleted:                 %" PRIu64 " in %.3f s, "
+		       "%.1f req/s\n",
+		       st->completed, s, s > 0 ? (double)st->completed / s : 0);
+	if (st->interrupted)
+		printf("\tInterrupted:               by %s, %" PRIu64
+		       " in-flight requests cancelled\n",
+		       stop_flag == SIGTERM ? "SIGTERM" : "SIGINT",
+		       st->outcome[TW_L7_CANCELLED]);
 	printf("\tConnections:               %" PRIu64 "\n", st->connections);
-	for (int i = 0; i < TW_L7_OUTCOMES; i++)
-		if (st->outcome[i] || i == TW_L7_OK)
-			printf("\t  %-24s %" PRIu64 "\n", tw_l7_outcome_name(i),
-			       st->outcome[i]);
+	for (int i = 0; i < TW_L7_OUTCOMES; i++) {
+		char esc[TW_L7_REASON_LEN * 4];
+
+		if (!st->outcome[i] && i != TW_L7_OK)
+			continue;
+		printf("\t  %-24s %" PRIu64, tw_l7_outcome_name(i),
+		       st->outcome[i]);
+		if (st->outcome[i] && st->reason[i][0])
+			printf(" (first: %s)", tw_cli_escape(st->reason[i], esc,
+			                                     sizeof(esc)));
+		putchar('\n');
+	}
 	if (st->compared)
 		printf("\tStatus differs from trace: %" PRIu64 " of %" PRIu64
 		       "\n",
@@ -454,16 +650,19 @@ static void print_summary(const struct l7_opts *o, const struct tw_l7_trace *t,
 			n += r->outcome[k];
 		fmt_ns(tw_hist_percentile(&r->latency, 50), p50, sizeof(p50));
 		fmt_ns(tw_hist_percentile(&r->latency, 99), p99, sizeof(p99));
+		if (!r->latency.count) /* no answer: no latency, not 0 */
+			strcpy(p50, "-"), strcpy(p99, "-");
 		printf("\t  %-36s %6" PRIu64 " %6" PRIu64 "  %9s %9s\n",
 		       tw_cli_escape(r->name, esc, sizeof(esc)), n,
 		       r->outcome[TW_L7_OK], p50, p99);
 	}
 }
 
-static int write_json(const char *path, const struct tw_l7_trace *t,
-                      const struct tw_l7_stats *st, const char *target)
+static int write_json(struct l7_opts *o, const struct tw_l7_trace *t,
+                      const struct tw_l7_stats *st)
 {
-	json_t *j = tw_l7_stats_json(st, target);
+	json_t *j = tw_l7_stats_json(st, o->cfg.target);
+	FILE *f = o->json_out.f ? o->json_out.f : stdout;
 	int rc;
 
 	if (!j) {
@@ -472,15 +671,13 @@ static int write_json(const char *path, const struct tw_l7_trace *t,
 	}
 	json_object_set_new(j, "exchanges", json_integer((json_int_t)t->n));
 	json_object_set_new(j, "bad_lines", json_integer((json_int_t)t->bad));
-	if (!strcmp(path, "-"))
-		rc = json_dumpf(j, stdout, JSON_INDENT(2));
-	else
-		rc = json_dump_file(j, path, JSON_INDENT(2));
-	if (!strcmp(path, "-"))
-		putchar('\n');
+	rc = json_dumpf(j, f, JSON_INDENT(2));
+	fputc('\n', f);
 	json_decref(j);
-	if (rc < 0) {
-		tw_cli_error(VERB, "%s: cannot write", path);
+	if (o->json_out.f)
+		return out_commit(&o->json_out);
+	if (rc < 0 || fflush(stdout)) {
+		tw_cli_error(VERB, "standard output: cannot write");
 		return TW_EXIT_USER;
 	}
 	return TW_EXIT_OK;
@@ -489,22 +686,55 @@ static int write_json(const char *path, const struct tw_l7_trace *t,
 static int finish(struct l7_opts *o, const struct tw_l7_trace *t,
                   const struct tw_l7_stats *st)
 {
-	struct tw_errbuf eb;
-	int status = TW_EXIT_OK;
+	int status = TW_EXIT_OK, rc;
 
 	if (o->tty)
 		fprintf(stderr, "\r%*s\r", 100, "");
 	if (!o->quiet && !(o->json_path && !strcmp(o->json_path, "-")))
 		print_summary(o, t, st);
 	if (o->json_path)
-		status = write_json(o->json_path, t, st, o->cfg.target);
+		status = write_json(o, t, st);
 	publish(o, st);
-	if (o->report && tw_l7_report_write(o->report, st, o->trace,
-	                                    o->cfg.target, &eb) < 0) {
-		tw_cli_error(VERB, "%s", eb.msg);
-		status = TW_EXIT_USER;
+	if (o->report_out.f) {
+		tw_l7_report_put(o->report_out.f, st, o->trace, o->cfg.target);
+		rc = out_commit(&o->report_out);
+		if (rc)
+			status = rc;
 	}
+	if (!status && st->interrupted) /* 128 + the signal, as a shell */
+		status = 128 + (stop_flag ? stop_flag : SIGINT);
 	return status;
+}
+
+/* The outputs made now: a place that cannot be written is an error
+ * before the run, not after it. */
+static int open_outputs(struct l7_opts *o)
+{
+	int rc = 0;
+
+	if (o->report)
+		rc = out_open(&o->report_out, "--report", o->report);
+	if (!rc && o->json_path && strcmp(o->json_path, "-"))
+		rc = out_open(&o->json_out, "--json", o->json_path);
+	return rc;
+}
+
+/* --max-gap, and a warning for a schedule that would idle for days. */
+static void shape_schedule(struct l7_opts *o, struct tw_l7_trace *t)
+{
+	const double day = 86400e9;
+	double span;
+
+	if (o->max_gap_ns)
+		tw_l7_trace_cap_gaps(t, o->max_gap_ns);
+	span = (double)tw_l7_trace_span(t) * (double)o->cfg.speedup.den /
+	       (double)o->cfg.speedup.num;
+	if (!o->cfg.topspeed && span > day)
+		tw_cli_error(VERB,
+		             "warning: %s: the requests spread over %.1f "
+		             "days at this speedup (a far-off start_ns?); "
+		             "--max-gap D caps the idle gaps",
+		             o->trace, span / day);
 }
 
 static void free_opts(struct l7_opts *o)
@@ -531,7 +761,11 @@ int tw_cmd_replay_l7(int argc, char **argv)
 			return TW_EXIT_OK;
 		}
 	rc = parse_opts(argc, argv, o);
+	if (!rc)
+		rc = open_outputs(o);
 	if (rc) {
+		out_abort(&o->report_out);
+		out_abort(&o->json_out);
 		free_opts(o);
 		free(o);
 		return rc;
@@ -546,6 +780,8 @@ int tw_cmd_replay_l7(int argc, char **argv)
 	o->cfg.tick = on_tick;
 	o->cfg.tick_arg = o;
 	rc = tw_l7_trace_load(&t, o->trace, &eb);
+	if (rc >= 0)
+		shape_schedule(o, &t);
 	if (rc >= 0 && o->metrics_listen)
 		rc = tw_l7_serve(&o->server, o->metrics_listen, &eb);
 	if (rc >= 0) {
@@ -560,6 +796,8 @@ int tw_cmd_replay_l7(int argc, char **argv)
 	}
 	if (rc < 0)
 		rc = tw_cli_exit_code(rc);
+	out_abort(&o->report_out); /* what is left of a failed run */
+	out_abort(&o->json_out);
 	tw_l7_serve_close(o->server);
 	tw_l7_trace_free(&t);
 	free_opts(o);

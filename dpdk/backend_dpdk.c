@@ -83,6 +83,7 @@ static int dpdk_close(struct tw_backend *b, struct tw_errbuf *eb)
 	(void)eb;
 	/* Frames in flight may still point into the arena: stop the port
 	 * (which frees them) before the range is released. */
+	tw_dpdk_tx_linger();
 	rte_eth_dev_stop(db->q.port);
 	if (db->ext_base)
 		tw_dpdk_extmem_del(db->q.port, db->ext_base, db->ext_len);

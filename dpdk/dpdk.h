@@ -94,6 +94,11 @@ struct tw_dpdk_replay_cfg {
 	                              j * 256 (a distinct flow); 0 = 1 */
 	const char *amplify_filter; /* BPF of the flows to amplify, NULL =
 	                               every IP flow */
+	bool unique_ip;             /* every loop a distinct set of flows:
+	                               shift loop * copies + j, as
+	                               replay/amplify.h */
+	bool spread;                /* at a speedup, copy j leaves j/N of
+	                               the way to the next packet */
 	const char *filter;         /* BPF of the packets sent, NULL = all */
 	const struct tw_rewrite *rewrite; /* applied once, in place, while
 	                                     loading; NULL = none */
@@ -122,6 +127,7 @@ struct tw_dpdk_replay_stats {
 	uint64_t skipped_link;     /* not Ethernet */
 	uint64_t flows_amplified;
 	uint64_t preload_bytes;
+	bool streamed;         /* above preload_max: read while sending */
 	uint64_t sent, bytes;  /* handed to the port by every lcore */
 	uint64_t failed;       /* dropped after a stall */
 	uint64_t chained;      /* sent as a header mbuf + attached data */
@@ -166,7 +172,10 @@ struct tw_dpdk_rx;
 struct tw_dpdk_rx_stats {
 	uint64_t packets, bytes;
 	uint64_t cut; /* packets cut by the snaplen */
-	uint64_t queue_packets[TW_DPDK_MAX_LCORES];
+	uint16_t queues;
+	unsigned workers; /* worker lcores polling, 0: the caller polls */
+	uint64_t queue_packets[TW_DPDK_MAX_LCORES]; /* taken from queue q */
+	unsigned queue_lcore[TW_DPDK_MAX_LCORES];   /* the lcore polling q */
 	struct tw_dpdk_counters port;
 };
 
@@ -282,8 +291,11 @@ void tw_dpdk_backend_counts(const struct tw_backend *b,
  * Sets the port up with one TX queue per lcore and loads the trace at
  * path into memory registered with DPDK; each packet is decoded once and
  * its flow assigned to an lcore by tw_flow_hash() (packets without IP go
- * to the first lcore).  Returns 0 and *out, or TW_EINVAL, TW_ELIMIT
- * (larger than preload_max), the reader's error, TW_EIO, TW_ENOMEM.
+ * to the first lcore).  A trace larger than preload_max is streamed
+ * instead: read pass after pass into a ring of chunks (at most
+ * preload_max bytes in all) while the lcores send, each frame copied
+ * into an mbuf.  Returns 0 and *out, or TW_EINVAL, the reader's error,
+ * TW_EIO, TW_ENOMEM.
  */
 int tw_dpdk_replay_load(struct tw_dpdk_replay **out, const char *path,
                         const struct tw_dpdk_replay_cfg *cfg,
@@ -292,12 +304,23 @@ int tw_dpdk_replay_load(struct tw_dpdk_replay **out, const char *path,
 /*
  * Sends the trace: every lcore walks its own packets in file order and
  * sends each burst when its first packet's TSC deadline comes (start +
- * scheduled offset).  Returns 0, or TW_EIO with the message in eb.
+ * scheduled offset).  A preloaded trace can be run again; a streamed
+ * one once (TW_ESTATE after).  Returns 0, or TW_EIO (the trace could
+ * not be read while streaming) with the message in eb.
  */
 int tw_dpdk_replay_run(struct tw_dpdk_replay *r, struct tw_errbuf *eb);
 
 const struct tw_dpdk_replay_stats *tw_dpdk_replay_stats(
         const struct tw_dpdk_replay *r);
+
+/*
+ * When copy j of the i-th packet loaded (file order) is due in pass
+ * loop, in ns from the run's start: the schedule the lcores keep.  -1
+ * for a packet, pass or copy that does not exist, or a streamed trace
+ * (its schedule is made while it is read).
+ */
+int64_t tw_dpdk_replay_due_ns(const struct tw_dpdk_replay *r, size_t i,
+                              uint64_t loop, uint32_t j);
 
 /* Frees r; the port stays configured. */
 void tw_dpdk_replay_free(struct tw_dpdk_replay *r);
@@ -307,25 +330,32 @@ void tw_dpdk_replay_free(struct tw_dpdk_replay *r);
 /*
  * The capture as pieces, for a front end with a loop of its own (the
  * shape of capture/live.h): open sets the port up with opts->queues RX
- * queues (RSS when more than one) and an mbuf pool; dispatch takes one
- * burst from each queue in turn, at most max packets in all, hands them
- * to fn and never waits (returns how many, or the negative code fn
- * returned); stats reads the port's counters fresh; close stops the
- * port and frees the pool.  Only port, queues, snaplen and pool_mbufs
- * of opts matter here.  open returns 0, TW_ESTATE, TW_EINVAL, TW_EIO or
- * TW_ENOMEM with the message in eb.
+ * queues (RSS when more than one; at most TW_DPDK_MAX_LCORES) and an
+ * mbuf pool, and starts one polling worker per queue on the EAL's free
+ * worker lcores (queue q on worker q % W when there are fewer); dispatch
+ * hands at most max packets to fn and never waits: what the workers
+ * queued for this thread, or without workers one burst from each queue
+ * in turn (returns how many, or the negative code fn returned); stop
+ * ends the workers' polling, after which dispatch still hands over what
+ * they had queued; stats reads the port's counters fresh; close stops
+ * the port and frees the pool.  Timestamps are the wall clock when the
+ * burst was taken from its queue.  Only port, queues, snaplen and
+ * pool_mbufs of opts matter here.  open returns 0, TW_ESTATE, TW_EINVAL,
+ * TW_EIO or TW_ENOMEM with the message in eb.
  */
 int tw_dpdk_rx_open(struct tw_dpdk_rx **out, const struct tw_dpdk_rx_opts *o,
                     struct tw_errbuf *eb);
 int tw_dpdk_rx_dispatch(struct tw_dpdk_rx *rx, unsigned max, tw_dpdk_rx_fn fn,
                         void *arg);
+void tw_dpdk_rx_stop(struct tw_dpdk_rx *rx);
+unsigned tw_dpdk_rx_workers(const struct tw_dpdk_rx *rx);
 void tw_dpdk_rx_stats(struct tw_dpdk_rx *rx, struct tw_dpdk_rx_stats *st);
 void tw_dpdk_rx_close(struct tw_dpdk_rx *rx);
 
 /*
- * Sets the port up with opts->queues RX queues and polls them from the
- * calling thread, handing each packet to fn in the order of each queue
- * (queues taken in turn, a burst each) until a limit, *stop, or an error
+ * The pieces above in one blocking loop on the calling thread: each
+ * packet goes to fn in the order of its queue until a limit, *stop, or
+ * an error
  * that fn returns (negative TW_E* code, returned as is).  Timestamps are
  * the wall clock at the burst's arrival.  Returns 0 or an error, with
  * the message in eb.
@@ -495,6 +525,16 @@ static inline const struct tw_dpdk_replay_stats *tw_dpdk_replay_stats(
 	return NULL;
 }
 
+static inline int64_t tw_dpdk_replay_due_ns(const struct tw_dpdk_replay *r,
+                                            size_t i, uint64_t loop, uint32_t j)
+{
+	(void)r;
+	(void)i;
+	(void)loop;
+	(void)j;
+	return -1;
+}
+
 static inline void tw_dpdk_replay_free(struct tw_dpdk_replay *r)
 {
 	(void)r;
@@ -517,6 +557,17 @@ static inline int tw_dpdk_rx_dispatch(struct tw_dpdk_rx *rx, unsigned max,
 	(void)fn;
 	(void)arg;
 	return TW_EUNSUP;
+}
+
+static inline void tw_dpdk_rx_stop(struct tw_dpdk_rx *rx)
+{
+	(void)rx;
+}
+
+static inline unsigned tw_dpdk_rx_workers(const struct tw_dpdk_rx *rx)
+{
+	(void)rx;
+	return 0;
 }
 
 static inline void tw_dpdk_rx_stats(struct tw_dpdk_rx *rx,

@@ -49,6 +49,19 @@ struct tw_dpdk_port_caps {
 int tw_dpdk_port_start(uint16_t port, const struct tw_dpdk_port_setup *s,
                        struct tw_dpdk_port_caps *caps, struct tw_errbuf *eb);
 
+/*
+ * Before a port that sent is stopped: frames it took may still be in
+ * its TX ring (a NIC's descriptors, the shared ring of net_memif that
+ * the peer has not read yet), and stopping it would lose them.  Waits
+ * TW_DPDK_TX_LINGER_MS.
+ */
+#define TW_DPDK_TX_LINGER_MS 100
+void tw_dpdk_tx_linger(void);
+
+/* How long a port that sends may take to bring its link up (a net_memif
+ * client connecting to its server, a NIC negotiating). */
+#define TW_DPDK_LINK_WAIT_MS 3000
+
 /* Registers [base, base+len) (aligned to its page size pg) as external
  * memory and maps it for DMA on the port's device.  Returns 0, TW_EUNSUP
  * (IOVA as PA) or TW_EIO. */

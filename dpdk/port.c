@@ -205,6 +205,28 @@ static int setup_queues(uint16_t port, const struct tw_dpdk_port_setup *s,
 	return 0;
 }
 
+void tw_dpdk_tx_linger(void)
+{
+	rte_delay_us_sleep(TW_DPDK_TX_LINGER_MS * 1000);
+}
+
+/* Sending before the link is up loses the first frames: wait for it,
+ * a bounded time, then go on (the counters will say what was lost). */
+static void wait_link(uint16_t port, const char *driver)
+{
+	struct rte_eth_link link = { 0 };
+
+	for (int ms = 0; ms < TW_DPDK_LINK_WAIT_MS; ms += 10) {
+		if (rte_eth_link_get_nowait(port, &link) == 0 &&
+		    link.link_status == RTE_ETH_LINK_UP)
+			return;
+		rte_delay_us_sleep(10000);
+	}
+	tw_log(TW_LOG_WARN, TW_DPDK_COMP,
+	       "port %u (%s): link still down after %d ms; sending anyway",
+	       port, driver, TW_DPDK_LINK_WAIT_MS);
+}
+
 int tw_dpdk_port_start(uint16_t port, const struct tw_dpdk_port_setup *s,
                        struct tw_dpdk_port_caps *caps, struct tw_errbuf *eb)
 {
@@ -240,6 +262,8 @@ int tw_dpdk_port_start(uint16_t port, const struct tw_dpdk_port_setup *s,
 		               rte_strerror(-rc));
 	if (s->n_rxq)
 		rte_eth_promiscuous_enable(port);
+	if (s->n_txq)
+		wait_link(port, di.driver_name);
 	rte_eth_stats_reset(port);
 	rte_eth_xstats_reset(port);
 	rte_eth_dev_get_mtu(port, &mtu);

@@ -21,19 +21,36 @@
  * rewritten headers, chained in front of an mbuf attached to the rest.
  * A port that cannot send chains gets a full copy instead.
  *
- * Not yet as the engine (TODO(#7)): --unique-ip, copies spread over
- * the gap to the next packet, and copies in their own --pps slots (here
- * a copy leaves with its original).
+ * A trace above the preload bound is streamed instead: a reader thread
+ * (not an lcore) reads it pass after pass into a ring of STREAM_CHUNKS
+ * chunks (together at most the bound, at most STREAM_MAX_CHUNK each),
+ * decoding, selecting, rewriting and scheduling as the load does; each
+ * lcore sends its own packets of a chunk, copied into mbufs (the chunk
+ * is reused once every lcore is past it, so nothing may point into it),
+ * and a chunk is refilled once every lcore has left it.  The schedule
+ * runs on across loops as the engine's does.
+ *
+ * Copies as the engine makes them: with --unique-ip the shift of copy j
+ * in loop l is l * N + j, every IP flow shifted in later loops (a header
+ * mbuf as above); spread copies (--amplify-spread, at a speedup) leave
+ * j/N of the way to the next packet of the trace; at --pps or --mbps
+ * each copy takes a slot of its own after its original.  A packet's
+ * copies all go from its flow's lcore: copy j due at the original's
+ * offset + cspan * j / N (spread) or / (N - 1) (slots), cspan kept per
+ * packet.
  *
  * Lateness is measured as in the engine: the TSC at the start of the
  * rte_eth_tx_burst call that the port accepted the packet in, minus its
  * deadline.
  */
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rte_cycles.h>
@@ -54,16 +71,26 @@
 #define ONE_S_NS 1000000000ULL
 #define STOP_CHECK 4096
 #define STASH 64 /* mbufs taken from the pool at once */
+#define STREAM_CHUNKS 8
+#define STREAM_MAX_CHUNK (4u << 20)
+#define STREAM_MIN_CHUNK 2048u
 
+/* A packet: 32 bytes, read for every packet sent at top speed. */
 struct rec {
-	uint64_t off;  /* frame in the arena */
-	int64_t sched; /* offset in the first pass, ns */
+	uint64_t off;  /* frame in the arena (streamed: in its chunk) */
+	int64_t sched; /* offset in the first pass, ns (streamed: the
+	                  offset in the whole run) */
+	int64_t cspan; /* copies: the offset of the last (or of the next
+	                    packet, spread) from the first's */
 	uint32_t len;
-	uint16_t hlen;   /* bytes through the transport header */
-	int8_t client;   /* 0 source, 1 destination, -1 no IP */
-	uint32_t copies; /* packets out per packet in (amplification) */
-	uint8_t lcore;   /* index of the owning lcore */
+	uint8_t hlen;          /* bytes through the transport header */
+	int8_t client;         /* 0 source, 1 destination, -1 no IP */
+	uint8_t lcore : 7;     /* index of the owning lcore */
+	uint8_t amplified : 1; /* sent cfg.copies times, else once */
 };
+
+_Static_assert(TW_DPDK_MAX_LCORES <= 128 && TW_DPDK_HDR_ROOM <= 255,
+               "struct rec's lcore and hlen");
 
 struct flow_val {
 	uint8_t lcore;
@@ -83,8 +110,51 @@ struct lctx {
 	uint64_t due[TW_DPDK_MAX_BURST];
 	struct rte_mbuf *stash[STASH];
 	unsigned n_stash;
-	bool stalled; /* the port took nothing for TW_DPDK_STALL_NS */
+	bool stalled;      /* the port took nothing for TW_DPDK_STALL_NS */
+	uint64_t done_seq; /* streamed: chunks it is done with (atomic) */
 } __rte_cache_aligned;
+
+/* What loading needs beside the replay: filters, the flow table. */
+struct loader {
+	struct tw_flow_table *ft;
+	struct tw_bpf *filter;
+	struct tw_amp *amp;
+	bool rewriting;
+};
+
+/* A streamed trace's piece: frames and their records. */
+struct chunk {
+	uint64_t loop; /* the pass its packets belong to */
+	uint8_t *data;
+	size_t cap, len;
+	struct rec *recs;
+	size_t n, cap_recs;
+};
+
+struct stream {
+	char *path;
+	struct tw_reader *rd;
+	struct loader ld;
+	struct tw_sched sched;
+	struct chunk ch[STREAM_CHUNKS];
+	size_t chunk_bytes;
+	uint64_t loop;         /* pass being read */
+	int64_t last_ts;       /* of the packet before (no-timestamp blocks) */
+	struct tw_packet pend; /* read, not yet in a chunk */
+	bool have_pend;
+	unsigned prev_slot; /* the packet before: chunk slot, record */
+	size_t prev_idx;
+	bool have_prev;
+	uint64_t next_seq; /* chunk being filled */
+	uint64_t filled;   /* chunks published (atomic) */
+	int eof;           /* no more chunks (atomic) */
+	int quit;          /* the lcores are done: stop reading (atomic) */
+	pthread_t thread;
+	bool thread_on;
+	bool ran; /* sent: a load streams once */
+	int err;
+	struct tw_errbuf eb;
+};
 
 struct tw_dpdk_replay {
 	struct tw_dpdk_replay_cfg cfg;
@@ -100,8 +170,16 @@ struct tw_dpdk_replay {
 	uint64_t start_tsc;
 	uint64_t ns2tsc, tsc2ns; /* 32.32 fixed point */
 	uint64_t stall_tsc;      /* TW_DPDK_STALL_NS in cycles */
+	struct stream *sm;       /* streamed, or NULL: preloaded */
+	uint32_t copy_div;       /* copy j is cspan * j / copy_div late */
 	struct tw_dpdk_replay_stats st;
 };
+
+/* Packets out per packet in. */
+static uint32_t copies_of(const struct tw_dpdk_replay *r, const struct rec *rc)
+{
+	return rc->amplified ? r->cfg.copies : 1;
+}
 
 static uint64_t mul32(uint64_t v, uint64_t m)
 {
@@ -147,14 +225,8 @@ static int arena_map(struct tw_dpdk_replay *r, const char *path,
 		               "%s: a multi-lcore replay needs a regular "
 		               "file",
 		               path);
-	/* TODO(#7): stream a trace above the bound with read-ahead, as
-	 * the engine does, instead of refusing it. */
 	if ((uint64_t)sb.st_size > r->cfg.preload_max)
-		return tw_errf(eb, TW_ELIMIT,
-		               "%s: %lld bytes, more than the preload bound "
-		               "(%llu)",
-		               path, (long long)sb.st_size,
-		               (unsigned long long)r->cfg.preload_max);
+		return 1; /* streamed */
 	r->arena = map_arena((size_t)sb.st_size, &r->arena_cap, &r->page);
 	if (!r->arena)
 		return tw_errf(eb, TW_ENOMEM, "%s: mapping %lld bytes: %s",
@@ -205,43 +277,35 @@ static int classify(struct tw_dpdk_replay *r, struct tw_flow_table *ft,
 	rc->lcore = fv->lcore;
 	if (d.ip.l4_off && d.payload_off <= TW_DPDK_HDR_ROOM &&
 	    d.payload_off <= rc->len)
-		rc->hlen = (uint16_t)d.payload_off;
+		rc->hlen = (uint8_t)d.payload_off;
 	return 0;
 }
 
-/* What loading needs beside the replay: filters, the flow table. */
-struct loader {
-	struct tw_flow_table *ft;
-	struct tw_bpf *filter;
-	struct tw_amp *amp;
-	bool rewriting;
-};
+/* Whether the filter selects p: 1, 0, or its error. */
+static int selected(struct loader *ld, const struct tw_packet *p,
+                    struct tw_errbuf *eb)
+{
+	if (!ld->filter)
+		return 1;
+	return tw_bpf_match(ld->filter, TW_LINK_ETHERNET, p->data, p->caplen,
+	                    p->wirelen, eb);
+}
 
 /*
- * One packet of the trace into the arena: selected by the filter,
+ * One selected packet into buf (room for caplen + TW_RW_HEADROOM):
  * classified for amplification on its bytes as captured (as the engine
- * does), rewritten in place, then given to an lcore.  Returns 1 when
- * loaded, 0 when filtered out, or an error.
+ * does), rewritten in place, then given to an lcore.  Fills rec but its
+ * offset and schedule.  Returns 0 or an error.
  */
-static int load_one(struct tw_dpdk_replay *r, struct loader *ld,
-                    const struct tw_packet *p, struct tw_errbuf *eb)
+static int fill_rec(struct tw_dpdk_replay *r, struct loader *ld,
+                    const struct tw_packet *p, uint8_t *buf, struct rec *rec,
+                    struct tw_errbuf *eb)
 {
-	uint8_t *buf = r->arena + r->arena_len;
 	struct tw_amp_verdict v = { 1, -1 };
 	struct tw_decoded d;
-	struct rec *rec;
 	uint32_t len = p->caplen;
 	int rc;
 
-	if (ld->filter) {
-		rc = tw_bpf_match(ld->filter, TW_LINK_ETHERNET, p->data,
-		                  p->caplen, p->wirelen, eb);
-		if (rc <= 0)
-			return rc;
-	}
-	if (r->arena_len + len + TW_RW_HEADROOM > r->arena_cap ||
-	    !(rec = rec_add(r)))
-		return tw_errf(eb, TW_ENOMEM, "out of memory");
 	memcpy(buf, p->data, len);
 	if (ld->amp || ld->rewriting)
 		tw_decode(buf, len, TW_LINK_ETHERNET, &d);
@@ -254,22 +318,42 @@ static int load_one(struct tw_dpdk_replay *r, struct loader *ld,
 	if (ld->rewriting)
 		tw_rewrite_apply(r->cfg.rewrite, buf, &len,
 		                 len + TW_RW_HEADROOM, TW_LINK_ETHERNET, &d);
-	rec->off = r->arena_len;
 	rec->len = len;
-	rec->sched = p->flags & TW_PKT_NO_TS ? INT64_MIN : p->ts_ns;
-	rec->copies = v.copies;
+	rec->amplified = v.copies > 1;
 	rec->client = (int8_t)v.client;
-	r->arena_len += len;
 	rc = classify(r, ld->ft, rec, buf);
 	if (rc < 0)
 		return tw_errf(eb, rc, "flow table: %s", tw_strerror(rc));
+	return 0;
+}
+
+/* One packet of the trace into the arena.  Returns 1 when loaded, 0
+ * when filtered out, or an error. */
+static int load_one(struct tw_dpdk_replay *r, struct loader *ld,
+                    const struct tw_packet *p, struct tw_errbuf *eb)
+{
+	struct rec *rec;
+	int rc = selected(ld, p, eb);
+
+	if (rc <= 0)
+		return rc;
+	if (r->arena_len + p->caplen + TW_RW_HEADROOM > r->arena_cap ||
+	    !(rec = rec_add(r)))
+		return tw_errf(eb, TW_ENOMEM, "out of memory");
+	rc = fill_rec(r, ld, p, r->arena + r->arena_len, rec, eb);
+	if (rc < 0)
+		return rc;
+	rec->off = r->arena_len;
+	rec->sched = p->flags & TW_PKT_NO_TS ? INT64_MIN : p->ts_ns;
+	r->arena_len += rec->len;
 	return 1;
 }
 
 static int loader_init(struct tw_dpdk_replay *r, struct loader *ld,
                        struct tw_errbuf *eb)
 {
-	struct tw_amp_cfg ac = { r->cfg.amplify_filter, r->cfg.copies, false };
+	struct tw_amp_cfg ac = { r->cfg.amplify_filter, r->cfg.copies,
+		                 r->cfg.unique_ip };
 	int rc;
 
 	memset(ld, 0, sizeof(*ld));
@@ -281,12 +365,12 @@ static int loader_init(struct tw_dpdk_replay *r, struct loader *ld,
 	    (rc = tw_bpf_new(&ld->filter, r->cfg.filter, eb)) < 0)
 		return rc;
 	/* Without a filter of its own, copies amplify every IP flow. */
-	if (r->cfg.copies > 1) {
-		if (!ac.filter)
-			ac.filter = "ip or ip6";
-		if ((rc = tw_amp_new(&ld->amp, &ac, eb)) < 0)
-			return rc;
-	}
+	if (r->cfg.copies > 1 && !ac.filter)
+		ac.filter = "ip or ip6";
+	/* --unique-ip alone: no copies, but every flow's client known. */
+	if ((r->cfg.copies > 1 || r->cfg.unique_ip) &&
+	    (rc = tw_amp_new(&ld->amp, &ac, eb)) < 0)
+		return rc;
 	return 0;
 }
 
@@ -336,6 +420,54 @@ static int load_frames(struct tw_dpdk_replay *r, const char *path,
 	return rc;
 }
 
+/* Copies in --pps or --mbps slots of their own. */
+static bool own_slots(const struct tw_dpdk_replay *r)
+{
+	return r->cfg.copies > 1 && (r->cfg.sched.mode == TW_SCHED_PPS ||
+	                             r->cfg.sched.mode == TW_SCHED_RATE);
+}
+
+/* Copies spread over the gap to the next packet. */
+static bool spreading(const struct tw_dpdk_replay *r)
+{
+	return r->cfg.spread && r->cfg.copies > 1 &&
+	       r->cfg.sched.mode == TW_SCHED_SPEEDUP;
+}
+
+/* Copy 0's offset into rc->sched; with slots of their own, the copies'
+ * too (rc->cspan: the last one's from the first's).  A packet without
+ * IP has no copies (nothing to make them distinct), as in the engine. */
+static int sched_rec(struct tw_dpdk_replay *r, struct tw_sched *s, int64_t ts,
+                     struct rec *rc)
+{
+	int64_t last;
+
+	rc->cspan = 0;
+	if (tw_sched_next(s, ts, rc->len, &rc->sched) < 0)
+		return TW_ELIMIT;
+	for (uint32_t j = 1;
+	     own_slots(r) && rc->client >= 0 && j < copies_of(r, rc); j++) {
+		if (tw_sched_next(s, ts, rc->len, &last) < 0)
+			return TW_ELIMIT;
+		rc->cspan = last - rc->sched;
+	}
+	return 0;
+}
+
+/* Spread: each packet's copies reach to the next packet; the last's to
+ * the next pass's first (none after the last pass: see lcore_main). */
+static void spread_all(struct tw_dpdk_replay *r)
+{
+	size_t n = r->n_recs;
+
+	if (!spreading(r) || !n)
+		return;
+	for (size_t i = 0; i + 1 < n; i++)
+		r->recs[i].cspan = r->recs[i + 1].sched - r->recs[i].sched;
+	r->recs[n - 1].cspan =
+	        r->span + r->recs[0].sched - r->recs[n - 1].sched;
+}
+
 /* Offsets of the first pass, and the span of one pass. */
 static int schedule_all(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 {
@@ -351,7 +483,7 @@ static int schedule_all(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 			ts = rc->sched;
 		if (i == 0)
 			first_ts = ts;
-		if (tw_sched_next(&s, ts, rc->len, &rc->sched) < 0)
+		if (sched_rec(r, &s, ts, rc) < 0)
 			return tw_errf(eb, TW_ELIMIT,
 			               "schedule beyond 2^63 ns");
 	}
@@ -365,6 +497,7 @@ static int schedule_all(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 		if (tw_sched_next(&s, first_ts, r->recs[0].len, &next) == 0)
 			r->span = next - first;
 	}
+	spread_all(r);
 	return 0;
 }
 
@@ -427,6 +560,355 @@ static int setup_lcores(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 	return 0;
 }
 
+/* ---- streaming ------------------------------------------------------- */
+
+static void nap(void)
+{
+	struct timespec ts = { 0, 20000 };
+
+	nanosleep(&ts, NULL);
+}
+
+static int chunk_room(struct chunk *ch, size_t need)
+{
+	if (ch->n == ch->cap_recs) {
+		size_t n = ch->cap_recs ? ch->cap_recs * 2 : 64;
+		struct rec *p = realloc(ch->recs, n * sizeof(*p));
+
+		if (!p)
+			return TW_ENOMEM;
+		ch->recs = p;
+		ch->cap_recs = n;
+	}
+	if (need > ch->cap) {
+		uint8_t *p = realloc(ch->data, need);
+
+		if (!p)
+			return TW_ENOMEM;
+		ch->data = p;
+		ch->cap = need;
+	}
+	return 0;
+}
+
+/* The next pass over the file, or the end: 1, 0 (no more), error. */
+static int stream_next_pass(struct tw_dpdk_replay *r, struct stream *sm)
+{
+	tw_reader_close(sm->rd);
+	sm->rd = NULL;
+	if (++sm->loop >= r->cfg.loops)
+		return 0;
+	tw_sched_new_loop(&sm->sched);
+	if (tw_reader_open(&sm->rd, sm->path, sm->eb.msg, sizeof(sm->eb.msg)) <
+	    0)
+		return TW_EIO;
+	return 1;
+}
+
+/* The next Ethernet packet into sm->pend: 1, 0 at the end, or an
+ * error (message in sm->eb). */
+static int stream_read(struct tw_dpdk_replay *r, struct stream *sm)
+{
+	int rc;
+
+	while (!sm->have_pend && sm->rd) {
+		const struct tw_iface *ifc;
+
+		rc = tw_reader_next(sm->rd, &sm->pend);
+		if (rc == TW_ETRUNC && sm->loop == 0)
+			tw_log(TW_LOG_WARN, TW_DPDK_COMP,
+			       "%s; sending what came before",
+			       tw_reader_errmsg(sm->rd));
+		if (rc < 0 && rc != TW_ETRUNC)
+			return tw_errf(&sm->eb, rc, "%s",
+			               tw_reader_errmsg(sm->rd));
+		if (rc <= 0) {
+			rc = stream_next_pass(r, sm);
+			if (rc <= 0)
+				return rc;
+			continue;
+		}
+		ifc = tw_reader_iface(sm->rd, sm->pend.iface);
+		if (!ifc || ifc->linktype != TW_LINK_ETHERNET) {
+			r->st.skipped_link += sm->loop == 0;
+			continue;
+		}
+		sm->have_pend = true;
+	}
+	return sm->have_pend;
+}
+
+/* sm->pend into ch, scheduled: 1, 0 when ch is full, or an error. */
+static int stream_put(struct tw_dpdk_replay *r, struct stream *sm,
+                      struct chunk *ch)
+{
+	const struct tw_packet *p = &sm->pend;
+	size_t need = ch->len + p->caplen + TW_RW_HEADROOM;
+	int64_t ts = p->flags & TW_PKT_NO_TS ? sm->last_ts : p->ts_ns;
+	struct rec *rec;
+	int rc = selected(&sm->ld, p, &sm->eb);
+
+	if (rc <= 0) {
+		r->st.skipped_filtered += rc == 0 && sm->loop == 0;
+		sm->have_pend = rc < 0;
+		return rc < 0 ? rc : 1;
+	}
+	/* A chunk holds one pass: its lcores shift by its loop. */
+	if (ch->n && (need > sm->chunk_bytes || ch->loop != sm->loop))
+		return 0;
+	ch->loop = sm->loop;
+	if (chunk_room(ch, need) < 0)
+		return tw_errf(&sm->eb, TW_ENOMEM, "out of memory");
+	rec = &ch->recs[ch->n];
+	rc = fill_rec(r, &sm->ld, p, ch->data + ch->len, rec, &sm->eb);
+	if (rc < 0)
+		return rc;
+	sm->last_ts = ts;
+	if (sched_rec(r, &sm->sched, ts, rec) < 0)
+		return tw_errf(&sm->eb, TW_ELIMIT, "schedule beyond 2^63 ns");
+	rec->off = ch->len;
+	ch->len += rec->len;
+	/* Spread: the packet before reaches to this one.  It is in this
+	 * chunk or the one before, which is published only now. */
+	if (sm->have_prev && spreading(r)) {
+		struct rec *prev = &sm->ch[sm->prev_slot].recs[sm->prev_idx];
+
+		prev->cspan = rec->sched - prev->sched;
+	}
+	sm->prev_slot = (unsigned)(ch - sm->ch);
+	sm->prev_idx = ch->n;
+	sm->have_prev = true;
+	ch->n++;
+	sm->have_pend = false;
+	if (sm->loop == 0) {
+		r->st.packets++;
+		r->st.sched_span_ns = rec->sched;
+	}
+	return 1;
+}
+
+/* The lowest count of chunks every lcore is done with. */
+static uint64_t lcores_done(const struct tw_dpdk_replay *r)
+{
+	uint64_t low = UINT64_MAX;
+
+	for (unsigned l = 0; l < r->n_lcores; l++) {
+		uint64_t d =
+		        __atomic_load_n(&r->lc[l].done_seq, __ATOMIC_ACQUIRE);
+
+		if (d < low)
+			low = d;
+	}
+	return low;
+}
+
+/* Chunks [0, n) are complete: the lcores may send them. */
+static void publish(struct stream *sm, uint64_t n)
+{
+	__atomic_store_n(&sm->filled, n, __ATOMIC_RELEASE);
+}
+
+/* Fills and publishes the next chunk once its slot is free: 1, 0 at
+ * the end of the trace (or when told to quit), or an error. */
+static int stream_fill(struct tw_dpdk_replay *r, struct stream *sm)
+{
+	uint64_t seq = sm->next_seq;
+	struct chunk *ch = &sm->ch[seq % STREAM_CHUNKS];
+	int rc;
+
+	while (seq >= STREAM_CHUNKS &&
+	       lcores_done(r) < seq - STREAM_CHUNKS + 1) {
+		if (__atomic_load_n(&sm->quit, __ATOMIC_ACQUIRE))
+			return 0;
+		nap();
+	}
+	ch->len = ch->n = 0;
+	while ((rc = stream_read(r, sm)) > 0 &&
+	       (rc = stream_put(r, sm, ch)) > 0)
+		/* The chunk before is complete once this one has a packet
+		 * (spread copies reach into the next packet). */
+		if (ch->n == 1 && seq > 0)
+			publish(sm, seq);
+	if (rc < 0)
+		return rc;
+	if (ch->n)
+		sm->next_seq++;
+	if (sm->rd || sm->have_pend)
+		return 1;
+	publish(sm, sm->next_seq);
+	return 0;
+}
+
+static void *stream_main(void *arg)
+{
+	struct tw_dpdk_replay *r = arg;
+	struct stream *sm = r->sm;
+	int rc;
+
+	do {
+		if (__atomic_load_n(&sm->quit, __ATOMIC_ACQUIRE) ||
+		    (r->cfg.stop && *r->cfg.stop)) {
+			rc = 0;
+			break;
+		}
+	} while ((rc = stream_fill(r, sm)) > 0);
+	sm->err = rc < 0 ? rc : 0;
+	__atomic_store_n(&sm->eof, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/* Opens the trace and reads the first STREAM_CHUNKS chunks, so that
+ * its errors show before the replay starts. */
+static int stream_open(struct tw_dpdk_replay *r, const char *path,
+                       struct tw_errbuf *eb)
+{
+	struct stream *sm = calloc(1, sizeof(*sm));
+	uint64_t per = r->cfg.preload_max / STREAM_CHUNKS;
+	int rc;
+
+	if (!sm || !(sm->path = strdup(path))) {
+		free(sm);
+		return tw_errf(eb, TW_ENOMEM, "out of memory");
+	}
+	r->sm = sm;
+	sm->chunk_bytes = per > STREAM_MAX_CHUNK   ? STREAM_MAX_CHUNK
+	                  : per < STREAM_MIN_CHUNK ? STREAM_MIN_CHUNK
+	                                           : (size_t)per;
+	if ((rc = loader_init(r, &sm->ld, eb)) < 0)
+		return rc;
+	if (tw_sched_init(&sm->sched, &r->cfg.sched) < 0)
+		return tw_errf(eb, TW_EINVAL, "invalid schedule");
+	rc = tw_reader_open(&sm->rd, path, eb->msg, sizeof(eb->msg));
+	if (rc < 0)
+		return rc;
+	tw_log(TW_LOG_INFO, TW_DPDK_COMP,
+	       "%s: larger than the preload bound (%llu bytes), streaming it "
+	       "through %d chunks of %zu bytes",
+	       path, (unsigned long long)r->cfg.preload_max, STREAM_CHUNKS,
+	       sm->chunk_bytes);
+	for (unsigned k = 0; k < STREAM_CHUNKS; k++) {
+		rc = stream_fill(r, sm);
+		if (rc < 0)
+			return tw_errf(eb, rc, "%s", sm->eb.msg);
+		if (rc == 0) {
+			sm->eof = 1;
+			break;
+		}
+	}
+	if (sm->ld.amp)
+		r->st.flows_amplified = tw_amp_flows(sm->ld.amp);
+	return 0;
+}
+
+/*
+ * Where the reader runs: the CPUs no TX lcore is pinned to, else any.
+ * A thread inherits the main lcore's pinning, and there it would only
+ * get the CPU when lcore 0 yields.
+ */
+static void reader_cpus(const struct tw_dpdk_replay *r, cpu_set_t *set)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	cpu_set_t free_cpus;
+
+	CPU_ZERO(set);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+		CPU_SET((int)i, set);
+	CPU_ZERO(&free_cpus);
+	for (long i = 0; i < n && i < CPU_SETSIZE; i++) {
+		bool used = false;
+
+		for (unsigned l = 0; l < r->n_lcores && !used; l++) {
+			rte_cpuset_t cs = rte_lcore_cpuset(r->lc[l].st.lcore);
+
+			used = CPU_ISSET((int)i, &cs);
+		}
+		if (!used)
+			CPU_SET((int)i, &free_cpus);
+	}
+	if (CPU_COUNT(&free_cpus))
+		*set = free_cpus;
+}
+
+/* The reader thread for the rest of the trace, when there is a rest. */
+static int stream_start(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
+{
+	struct stream *sm = r->sm;
+	cpu_set_t cpus;
+	int rc;
+
+	sm->ran = true;
+	for (unsigned l = 0; l < r->n_lcores; l++)
+		r->lc[l].done_seq = 0;
+	if (sm->eof)
+		return 0;
+	rc = pthread_create(&sm->thread, NULL, stream_main, r);
+	if (rc != 0)
+		return tw_errf(eb, TW_ENOMEM, "reader thread: %s",
+		               strerror(rc));
+	sm->thread_on = true;
+	reader_cpus(r, &cpus);
+	pthread_setaffinity_np(sm->thread, sizeof(cpus), &cpus);
+	return 0;
+}
+
+static int stream_stop(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
+{
+	struct stream *sm = r->sm;
+
+	__atomic_store_n(&sm->quit, 1, __ATOMIC_RELEASE);
+	if (sm->thread_on)
+		pthread_join(sm->thread, NULL);
+	sm->thread_on = false;
+	if (sm->ld.amp)
+		r->st.flows_amplified = tw_amp_flows(sm->ld.amp);
+	if (sm->err)
+		return tw_errf(eb, sm->err, "%s", sm->eb.msg);
+	return 0;
+}
+
+static void stream_free(struct stream *sm)
+{
+	if (!sm)
+		return;
+	if (sm->thread_on) {
+		__atomic_store_n(&sm->quit, 1, __ATOMIC_RELEASE);
+		pthread_join(sm->thread, NULL);
+	}
+	if (sm->rd)
+		tw_reader_close(sm->rd);
+	loader_fini(&sm->ld);
+	for (unsigned k = 0; k < STREAM_CHUNKS; k++) {
+		free(sm->ch[k].data);
+		free(sm->ch[k].recs);
+	}
+	free(sm->path);
+	free(sm);
+}
+
+/* The whole trace into the arena, registered with DPDK when it can be. */
+static int preload(struct tw_dpdk_replay *r, const char *path,
+                   struct tw_errbuf *eb)
+{
+	int rc;
+
+	if ((rc = load_frames(r, path, eb)) < 0 ||
+	    (rc = schedule_all(r, eb)) < 0 || (rc = split_flows(r, eb)) < 0)
+		return rc;
+	rc = tw_dpdk_extmem_add(r->cfg.port, r->arena, r->arena_cap, r->page,
+	                        eb);
+	if (rc == 0)
+		r->registered = true;
+	else
+		tw_log(TW_LOG_WARN, TW_DPDK_COMP, "%s", eb->msg);
+	for (unsigned l = 0; l < r->n_lcores; l++)
+		if (r->registered)
+			tw_dpdk_txq_set_arena(&r->lc[l].q, r->arena,
+			                      r->arena_len);
+	r->st.packets = r->n_recs;
+	r->st.preload_bytes = r->arena_len;
+	return 0;
+}
+
 int tw_dpdk_replay_load(struct tw_dpdk_replay **out, const char *path,
                         const struct tw_dpdk_replay_cfg *cfg,
                         struct tw_errbuf *eb)
@@ -453,30 +935,22 @@ int tw_dpdk_replay_load(struct tw_dpdk_replay **out, const char *path,
 		r->cfg.preload_max = 1ULL << 30;
 	if (!r->cfg.lead_ns)
 		r->cfg.lead_ns = 1000000;
+	/* Spread: N steps to the next packet; slots: N - 1 to the last. */
+	r->copy_div = spreading(r) || r->cfg.copies == 1 ? r->cfg.copies
+	                                                 : r->cfg.copies - 1;
 	hz = rte_get_tsc_hz();
 	r->ns2tsc = (uint64_t)(((unsigned __int128)hz << 32) / ONE_S_NS);
 	r->tsc2ns = (uint64_t)(((unsigned __int128)ONE_S_NS << 32) / hz);
 	r->stall_tsc = mul32(TW_DPDK_STALL_NS, r->ns2tsc);
 	eb->msg[0] = '\0';
-	if ((rc = setup_lcores(r, eb)) < 0 ||
-	    (rc = arena_map(r, path, eb)) < 0 ||
-	    (rc = load_frames(r, path, eb)) < 0 ||
-	    (rc = schedule_all(r, eb)) < 0 || (rc = split_flows(r, eb)) < 0) {
+	if ((rc = setup_lcores(r, eb)) >= 0 &&
+	    (rc = arena_map(r, path, eb)) >= 0)
+		rc = rc == 1 ? stream_open(r, path, eb) : preload(r, path, eb);
+	if (rc < 0) {
 		tw_dpdk_replay_free(r);
 		return rc;
 	}
-	rc = tw_dpdk_extmem_add(r->cfg.port, r->arena, r->arena_cap, r->page,
-	                        eb);
-	if (rc == 0)
-		r->registered = true;
-	else
-		tw_log(TW_LOG_WARN, TW_DPDK_COMP, "%s", eb->msg);
-	for (unsigned l = 0; l < r->n_lcores; l++)
-		if (r->registered)
-			tw_dpdk_txq_set_arena(&r->lc[l].q, r->arena,
-			                      r->arena_len);
-	r->st.packets = r->n_recs;
-	r->st.preload_bytes = r->arena_len;
+	r->st.streamed = r->sm != NULL;
 	r->st.n_lcores = r->n_lcores;
 	*out = r;
 	return 0;
@@ -489,11 +963,10 @@ static bool stopped(const struct tw_dpdk_replay *r)
 	return r->cfg.stop && *r->cfg.stop;
 }
 
-/* Copy j of a frame: source address shifted, checksums updated. */
+/* A frame with its client's address shifted, checksums updated. */
 static struct rte_mbuf *build_copy(struct lctx *c, const struct rec *rc,
-                                   uint32_t j)
+                                   const uint8_t *data, uint64_t shift)
 {
-	const uint8_t *data = c->r->arena + rc->off;
 	uint8_t hdr[TW_DPDK_HDR_ROOM];
 	struct tw_decoded d;
 	struct rte_mbuf *m;
@@ -502,7 +975,7 @@ static struct rte_mbuf *build_copy(struct lctx *c, const struct rec *rc,
 	    c->q.arena) {
 		memcpy(hdr, data, rc->hlen);
 		tw_decode(hdr, rc->hlen, TW_LINK_ETHERNET, &d);
-		tw_amp_apply(hdr, rc->hlen, &d, rc->client, j);
+		tw_amp_apply(hdr, rc->hlen, &d, rc->client, shift);
 		m = tw_dpdk_mbuf_hdr(&c->q, hdr, rc->hlen, data, rc->len);
 		c->chained += m != NULL;
 		return m;
@@ -512,18 +985,18 @@ static struct rte_mbuf *build_copy(struct lctx *c, const struct rec *rc,
 		uint8_t *p = rte_pktmbuf_mtod(m, uint8_t *);
 
 		tw_decode(p, rc->len, TW_LINK_ETHERNET, &d);
-		tw_amp_apply(p, rc->len, &d, rc->client, j);
+		tw_amp_apply(p, rc->len, &d, rc->client, shift);
 	}
 	return m;
 }
 
-static struct rte_mbuf *build(struct lctx *c, const struct rec *rc, uint32_t j)
+static struct rte_mbuf *build(struct lctx *c, const struct rec *rc,
+                              const uint8_t *data, uint64_t shift)
 {
-	const uint8_t *data = c->r->arena + rc->off;
 	struct rte_mbuf *m;
 
-	if (j && rc->client >= 0)
-		return build_copy(c, rc, j);
+	if (shift && rc->client >= 0)
+		return build_copy(c, rc, data, shift);
 	if (c->q.arena && rc->len <= UINT16_MAX) {
 		if (!c->n_stash &&
 		    rte_pktmbuf_alloc_bulk(c->q.hdr_pool, c->stash, STASH) == 0)
@@ -623,29 +1096,88 @@ static bool wait_tsc(struct lctx *c, uint64_t deadline)
 	return true;
 }
 
-/* One packet (all its copies) into the burst. */
-static bool add_packet(struct lctx *c, const struct rec *rc, uint64_t due,
-                       uint64_t *now, unsigned *n)
+/* When offset off (ns from the start) is due, in TSC cycles. */
+static uint64_t due_of(const struct tw_dpdk_replay *r, int64_t off)
+{
+	/* At top speed every offset is 0: no multiply. */
+	return r->start_tsc + (off ? mul32((uint64_t)off, r->ns2tsc) : 0);
+}
+
+/* Copy j's offset from its original's. */
+static int64_t copy_off(const struct tw_dpdk_replay *r, int64_t cspan,
+                        uint32_t j)
+{
+	if (!cspan || !j)
+		return 0;
+	return (int64_t)((__int128)cspan * j / r->copy_div);
+}
+
+/* The reach of record i's copies in pass loop: after the last pass no
+ * packet follows, and the last one's spread copies leave with it. */
+static int64_t rec_cspan(const struct tw_dpdk_replay *r, size_t i,
+                         uint64_t loop)
+{
+	if (spreading(r) && loop + 1 == r->cfg.loops && i + 1 == r->n_recs)
+		return 0;
+	return r->recs[i].cspan;
+}
+
+int64_t tw_dpdk_replay_due_ns(const struct tw_dpdk_replay *r, size_t i,
+                              uint64_t loop, uint32_t j)
+{
+	const struct rec *rc = &r->recs[i];
+
+	if (r->sm || i >= r->n_recs || loop >= r->cfg.loops ||
+	    j >= copies_of(r, rc) || (j && rc->client < 0))
+		return -1;
+	return (int64_t)loop * r->span + rc->sched +
+	       copy_off(r, rec_cspan(r, i, loop), j);
+}
+
+/* Waits for due, pushing out what is built first; false when
+ * stopped. */
+static bool wait_due(struct lctx *c, uint64_t due, uint64_t *now, unsigned *n)
+{
+	if (due <= *now)
+		return true;
+	*now = rte_rdtsc();
+	if (due <= *now)
+		return true;
+	if (*n)
+		send_burst(c, n);
+	if (!wait_tsc(c, due))
+		return false;
+	*now = due;
+	return true;
+}
+
+/*
+ * One packet, and its copies, into the burst: off is its offset from
+ * the start, cspan its copies' reach (see rec), loop its pass (the
+ * shift of --unique-ip).  False when stopped.
+ */
+static bool add_packet(struct lctx *c, const struct rec *rc,
+                       const uint8_t *data, int64_t off, int64_t cspan,
+                       uint64_t loop, uint64_t *now, unsigned *n)
 {
 	struct tw_dpdk_replay *r = c->r;
 
-	if (due > *now) {
-		*now = rte_rdtsc();
-		if (due > *now) {
-			if (*n)
-				send_burst(c, n);
-			if (!wait_tsc(c, due))
-				return false;
-			*now = due;
-		}
-	}
-	for (uint32_t j = 0; j < rc->copies; j++) {
+	uint32_t copies = copies_of(r, rc);
+
+	for (uint32_t j = 0; j < copies; j++) {
+		uint64_t due = due_of(r, off + copy_off(r, cspan, j));
+		uint64_t shift =
+		        r->cfg.unique_ip ? loop * r->cfg.copies + j : j;
 		struct rte_mbuf *m;
 		uint64_t since = 0;
 
+		if (j && rc->client < 0)
+			break; /* no address to make a copy distinct */
+		if (!wait_due(c, due, now, n))
+			return false;
 		/* No mbuf: the port still holds them all.  Push what is
 		 * built, wait, and give up when the port is stuck. */
-		while (!(m = build(c, rc, j))) {
+		while (!(m = build(c, rc, data, shift))) {
 			uint64_t t = rte_rdtsc();
 
 			c->st.nombuf++;
@@ -656,7 +1188,7 @@ static bool add_packet(struct lctx *c, const struct rec *rc, uint64_t due,
 			if (stopped(r))
 				return false;
 			if (c->stalled || t - since > r->stall_tsc) {
-				c->st.failed += rc->copies - j;
+				c->st.failed += copies - j;
 				c->stalled = true;
 				return true;
 			}
@@ -682,22 +1214,70 @@ static int lcore_main(void *arg)
 
 		for (size_t k = 0; k < c->n; k++) {
 			const struct rec *rc = &r->recs[c->idx[k]];
-			uint64_t off = (uint64_t)(base + rc->sched);
-			/* At top speed every offset is 0: no multiply. */
-			uint64_t due = r->start_tsc +
-			               (off ? mul32(off, r->ns2tsc) : 0);
 
 			if (k + 8 < c->n)
 				rte_prefetch0(&r->recs[c->idx[k + 8]]);
-
 			if ((k % STOP_CHECK == 0 && stopped(r)) ||
-			    !add_packet(c, rc, due, &now, &n))
+			    !add_packet(c, rc, r->arena + rc->off,
+			                base + rc->sched,
+			                rec_cspan(r, c->idx[k], loop), loop,
+			                &now, &n))
 				goto out;
 		}
 	}
 out:
 	if (n)
 		send_burst(c, &n);
+	while (c->n_stash)
+		rte_pktmbuf_free(c->stash[--c->n_stash]);
+	return 0;
+}
+
+/* The chunk seq once the reader published it; NULL at the end.  What
+ * the burst holds leaves first: it may wait long. */
+static const struct chunk *wait_chunk(struct lctx *c, uint64_t seq, unsigned *n)
+{
+	struct stream *sm = c->r->sm;
+	unsigned spins = 0;
+
+	if (*n && __atomic_load_n(&sm->filled, __ATOMIC_ACQUIRE) <= seq)
+		send_burst(c, n);
+	for (;;) {
+		int eof = __atomic_load_n(&sm->eof, __ATOMIC_ACQUIRE);
+
+		if (__atomic_load_n(&sm->filled, __ATOMIC_ACQUIRE) > seq)
+			return &sm->ch[seq % STREAM_CHUNKS];
+		if (eof || (++spins % STOP_CHECK == 0 && stopped(c->r)))
+			return NULL;
+		/* The reader is behind: give it this CPU if it waits. */
+		sched_yield();
+	}
+}
+
+/* Streamed: this lcore's packets of each chunk in turn. */
+static int lcore_stream(void *arg)
+{
+	struct lctx *c = arg;
+	const struct chunk *ch;
+	uint64_t now = 0, seq = 0;
+	unsigned n = 0;
+	bool go = true;
+
+	while (go && (ch = wait_chunk(c, seq, &n))) {
+		for (size_t i = 0; go && i < ch->n; i++) {
+			const struct rec *rc = &ch->recs[i];
+
+			if (rc->lcore == c->index)
+				go = add_packet(c, rc, ch->data + rc->off,
+				                rc->sched, rc->cspan, ch->loop,
+				                &now, &n);
+		}
+		/* Every frame of it was copied into an mbuf: let it go. */
+		__atomic_store_n(&c->done_seq, ++seq, __ATOMIC_RELEASE);
+	}
+	if (n)
+		send_burst(c, &n);
+	__atomic_store_n(&c->done_seq, UINT64_MAX, __ATOMIC_RELEASE);
 	while (c->n_stash)
 		rte_pktmbuf_free(c->stash[--c->n_stash]);
 	return 0;
@@ -735,9 +1315,16 @@ static void gather(struct tw_dpdk_replay *r)
 
 int tw_dpdk_replay_run(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 {
+	lcore_function_t *fn = r->sm ? lcore_stream : lcore_main;
 	unsigned l = 1, id;
+	int rc;
 
-	(void)eb;
+	if (r->sm && r->sm->ran)
+		return tw_errf(eb, TW_ESTATE,
+		               "a streamed trace is sent once "
+		               "per load");
+	if (r->sm && (rc = stream_start(r, eb)) < 0)
+		return rc;
 	for (unsigned k = 0; k < r->n_lcores; k++) {
 		struct lctx *c = &r->lc[k];
 
@@ -752,12 +1339,13 @@ int tw_dpdk_replay_run(struct tw_dpdk_replay *r, struct tw_errbuf *eb)
 	{
 		if (l == r->n_lcores)
 			break;
-		rte_eal_remote_launch(lcore_main, &r->lc[l++], id);
+		rte_eal_remote_launch(fn, &r->lc[l++], id);
 	}
-	lcore_main(&r->lc[0]);
+	fn(&r->lc[0]);
 	rte_eal_mp_wait_lcore();
+	rc = r->sm ? stream_stop(r, eb) : 0;
 	gather(r);
-	return 0;
+	return rc;
 }
 
 const struct tw_dpdk_replay_stats *tw_dpdk_replay_stats(
@@ -772,6 +1360,7 @@ void tw_dpdk_replay_free(struct tw_dpdk_replay *r)
 		return;
 	if (r->lc) {
 		/* Frames still queued point into the arena. */
+		tw_dpdk_tx_linger();
 		rte_eth_dev_stop(r->cfg.port);
 		for (unsigned l = 0; l < r->n_lcores; l++) {
 			tw_dpdk_txq_fini(&r->lc[l].q);
@@ -783,6 +1372,7 @@ void tw_dpdk_replay_free(struct tw_dpdk_replay *r)
 		tw_dpdk_extmem_del(r->cfg.port, r->arena, r->arena_cap);
 	if (r->arena)
 		munmap(r->arena, r->arena_cap);
+	stream_free(r->sm);
 	free(r->recs);
 	free(r);
 }

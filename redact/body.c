@@ -8,9 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "redact/policy.h"
 #include "redact/pseudo.h"
-
-#define PB_MAX_DEPTH 32
+#include "trace/error.h"
 
 /* A base-128 varint at p[*i] (at most 10 bytes); false when cut. */
 static bool varint(const uint8_t *p, size_t n, size_t *i, uint64_t *v)
@@ -59,20 +59,39 @@ static bool utf8_ok(const uint8_t *p, size_t n)
 	return true;
 }
 
-static int pb_msg(const uint8_t *vkey, uint8_t *p, size_t n, int depth,
-                  bool edit);
+/* A walk: the key, and how deep messages may nest. */
+struct pb_walk {
+	const uint8_t *vkey;
+	unsigned max_depth;
+};
 
-static void pb_len_field(const uint8_t *vkey, uint8_t *s, size_t len, int depth)
+enum pb_pass { PB_CHECK, PB_DEPTH, PB_EDIT };
+
+static int pb_msg(const struct pb_walk *w, uint8_t *p, size_t n, unsigned depth,
+                  enum pb_pass pass);
+
+/* A length-delimited field is a nested message when it is not text and
+ * parses as one. */
+static bool pb_nested(const struct pb_walk *w, uint8_t *s, size_t len,
+                      unsigned depth)
 {
+	return len && (has_control(s, len) || !utf8_ok(s, len)) &&
+	       pb_msg(w, s, len, depth + 1, PB_CHECK) == 0;
+}
+
+static void pb_len_field(const struct pb_walk *w, uint8_t *s, size_t len,
+                         unsigned depth)
+{
+	const uint8_t *vkey = w->vkey;
+
 	if (!len)
 		return;
 	if (!has_control(s, len) && utf8_ok(s, len)) {
 		tw_pseudo_text(vkey, s, len);
 		return;
 	}
-	if (depth < PB_MAX_DEPTH &&
-	    pb_msg(vkey, s, len, depth + 1, false) == 0) {
-		pb_msg(vkey, s, len, depth + 1, true);
+	if (pb_nested(w, s, len, depth)) {
+		pb_msg(w, s, len, depth + 1, PB_EDIT);
 		return;
 	}
 	if (utf8_ok(s, len))
@@ -81,9 +100,10 @@ static void pb_len_field(const uint8_t *vkey, uint8_t *s, size_t len, int depth)
 		tw_pseudo_bytes(vkey, s, len);
 }
 
-/* One message; with edit false, only checks that it parses. */
-static int pb_msg(const uint8_t *vkey, uint8_t *p, size_t n, int depth,
-                  bool edit)
+/* One message: PB_CHECK checks that it parses, PB_DEPTH that what
+ * nests in it stays within max_depth (TW_ELIMIT), PB_EDIT redacts. */
+static int pb_msg(const struct pb_walk *w, uint8_t *p, size_t n, unsigned depth,
+                  enum pb_pass pass)
 {
 	size_t i = 0;
 
@@ -111,8 +131,13 @@ static int pb_msg(const uint8_t *vkey, uint8_t *p, size_t n, int depth,
 		case 2:
 			if (!varint(p, n, &i, &v) || v > n - i)
 				return -1;
-			if (edit)
-				pb_len_field(vkey, p + i, (size_t)v, depth);
+			if (pass == PB_EDIT)
+				pb_len_field(w, p + i, (size_t)v, depth);
+			if (pass == PB_DEPTH &&
+			    pb_nested(w, p + i, (size_t)v, depth) &&
+			    (depth + 1 > w->max_depth ||
+			     pb_msg(w, p + i, (size_t)v, depth + 1, PB_DEPTH)))
+				return TW_ELIMIT;
 			i += (size_t)v;
 			break;
 		default: /* groups (3, 4) are refused, 6 and 7 invalid */
@@ -122,12 +147,22 @@ static int pb_msg(const uint8_t *vkey, uint8_t *p, size_t n, int depth,
 	return 0;
 }
 
+int tw_pb_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
+                     unsigned max_depth)
+{
+	struct pb_walk w = { vkey, max_depth };
+
+	if (pb_msg(&w, p, n, 0, PB_CHECK) < 0)
+		return -1;
+	if (pb_msg(&w, p, n, 0, PB_DEPTH) < 0)
+		return TW_ELIMIT;
+	pb_msg(&w, p, n, 0, PB_EDIT);
+	return 0;
+}
+
 int tw_pb_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n)
 {
-	if (pb_msg(vkey, p, n, 0, false) < 0)
-		return -1;
-	pb_msg(vkey, p, n, 0, true);
-	return 0;
+	return tw_pb_redact_max(vkey, p, n, TW_LIMIT_PB_DEPTH_DEFAULT);
 }
 
 static const char hexd[] = "0123456789abcdef";
@@ -169,15 +204,52 @@ static int json_str(const uint8_t *vkey, uint8_t *s, size_t n)
 	return 0;
 }
 
+/* Whether v nests arrays and objects deeper than max (v itself at 1). */
+static bool json_too_deep(json_t *v, unsigned max)
+{
+	size_t i;
+	const char *k;
+	json_t *e;
+
+	if (!json_is_array(v) && !json_is_object(v))
+		return false;
+	if (max == 0)
+		return true;
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, e)
+		{
+			if (json_too_deep(e, max - 1))
+				return true;
+		}
+	} else {
+		json_object_foreach(v, k, e)
+		{
+			if (json_too_deep(e, max - 1))
+				return true;
+		}
+	}
+	return false;
+}
+
 int tw_json_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n)
+{
+	return tw_json_redact_max(vkey, s, n, TW_LIMIT_JSON_DEPTH_DEFAULT);
+}
+
+int tw_json_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s,
+                       size_t n, unsigned max_depth)
 {
 	json_error_t err;
 	json_t *doc = json_loadb((const char *)s, n, JSON_DECODE_ANY, &err);
 	size_t i = 0;
+	bool deep;
 
 	if (!doc)
 		return -1;
+	deep = json_too_deep(doc, max_depth);
 	json_decref(doc);
+	if (deep)
+		return TW_ELIMIT;
 	/* jansson said it is JSON, so strings are well formed: each one
 	 * ends at the first quote not escaped. */
 	while (i < n) {

@@ -22,6 +22,12 @@
  */
 int tw_pb_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n);
 
+/* As tw_pb_redact with messages nested at most max_depth deep (the
+ * policy's limits.protobuf_depth; tw_pb_redact takes its default):
+ * deeper, TW_ELIMIT and p unchanged. */
+int tw_pb_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
+                     unsigned max_depth);
+
 /*
  * Redacts a JSON text (RFC 8259) of n bytes at s: string values are
  * pseudonymized byte for byte (escapes kept as escapes, UTF-8 sequences
@@ -31,5 +37,11 @@ int tw_pb_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n);
  * zeroes it.
  */
 int tw_json_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
+
+/* As tw_json_redact with arrays and objects nested at most max_depth
+ * deep (limits.json_depth; tw_json_redact takes its default): deeper,
+ * TW_ELIMIT and s unchanged. */
+int tw_json_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s,
+                       size_t n, unsigned max_depth);
 
 #endif

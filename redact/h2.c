@@ -26,16 +26,22 @@
 #include <nghttp2/nghttp2.h>
 
 #include "redact/body.h"
+#include "redact/gzip.h"
 #include "redact/pseudo.h"
 #include "trace/bytes.h"
 #include "trace/error.h"
 #include "trace/log.h"
 
 #define MAX_STREAMS 1024
-#define MAX_BLOCK (1u << 20)    /* header block, all fragments */
-#define MAX_MESSAGE (16u << 20) /* a gRPC message or a JSON body */
+/* The policy's bounds: a header block (all fragments), a gRPC message
+ * or a JSON body, and how deep protobuf and JSON nest. */
+#define MAX_BLOCK(c) ((c)->cfg->pol->lim.header_block)
+#define MAX_MESSAGE(c) ((c)->cfg->pol->lim.message)
+#define PB_DEPTH(c) ((unsigned)(c)->cfg->pol->lim.pb_depth)
+#define JSON_DEPTH(c) ((unsigned)(c)->cfg->pol->lim.json_depth)
 #define L7_BODY_MAX (64u << 10) /* body bytes kept in the L7 trace */
 #define MAX_HEADERS 512
+#define L7_MESSAGES_MAX 4096 /* per-message times kept in the L7 trace */
 
 enum kind { K_ZERO = 0, K_GRPC, K_JSON };
 
@@ -48,6 +54,12 @@ struct pieces {
 	struct piece *v;
 	size_t n, cap;
 	uint64_t total;
+};
+
+/* When a gRPC message began, after its exchange's start, and its size. */
+struct msg_time {
+	int64_t t_ns;
+	uint64_t size;
 };
 
 /* One direction of one stream: request (0) or response (1). */
@@ -65,6 +77,10 @@ struct half {
 	uint64_t body_size, messages;
 	bool body_trunc;
 	const char *redaction;
+	int64_t msg_ts;      /* the DATA frame with the message's first byte */
+	struct msg_time *mt; /* per message, for the L7 trace */
+	size_t nmt, mt_cap;
+	bool gzipped; /* a gzip message was redacted */
 };
 
 struct h2s {
@@ -99,6 +115,7 @@ struct tw_h2conn {
 	size_t nstreams;
 	uint8_t *tmp;
 	size_t tmp_cap;
+	struct tw_gz gz; /* scratch for gzip messages */
 };
 
 /* ---- pieces ----------------------------------------------------------- */
@@ -197,6 +214,7 @@ static void half_free(struct half *h)
 	pc_free(&h->msg);
 	json_decref(h->headers);
 	json_decref(h->trailers);
+	free(h->mt);
 	free(h->body);
 }
 
@@ -289,6 +307,19 @@ static char *base64(const uint8_t *p, size_t n)
 	return o;
 }
 
+/* [{"t_ns": T, "size": N}, ...] (L7TRACE.md). */
+static json_t *msg_times_json(const struct half *h)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < h->nmt; i++)
+		json_array_append_new(a, json_pack("{s:I, s:I}", "t_ns",
+		                                   (json_int_t)h->mt[i].t_ns,
+		                                   "size",
+		                                   (json_int_t)h->mt[i].size));
+	return a;
+}
+
 static json_t *half_json(struct half *h)
 {
 	json_t *b = json_object(), *o = json_object(), *text = NULL;
@@ -296,9 +327,11 @@ static json_t *half_json(struct half *h)
 	json_object_set_new(b, "size", json_integer((json_int_t)h->body_size));
 	json_object_set_new(b, "redaction",
 	                    json_string(h->redaction ? h->redaction : "none"));
-	if (h->kind == K_GRPC)
+	if (h->kind == K_GRPC) {
 		json_object_set_new(b, "grpc_messages",
 		                    json_integer((json_int_t)h->messages));
+		json_object_set_new(b, "messages", msg_times_json(h));
+	}
 	if (h->body_len && h->kind == K_JSON)
 		text = json_stringn((const char *)h->body, h->body_len);
 	if (text) {
@@ -450,9 +483,13 @@ static void redact_value(struct tw_h2conn *c, const uint8_t *name, size_t nlen,
 {
 	memcpy(out, v, n);
 	if (tw_policy_keeps_header(c->cfg->pol, (const char *)name, nlen))
-		return;
-	if (name_is(name, nlen, ":path"))
+		/* Kept only as far as the header's grammar goes. */
+		tw_policy_kept_value(c->cfg->vkey, (const char *)name, nlen,
+		                     out, n);
+	else if (name_is(name, nlen, ":path"))
 		tw_http_redact_path(c->cfg, out, n, grpc);
+	else if (name_is(name, nlen, "grpc-message"))
+		tw_pseudo_pct(c->cfg->vkey, out, n); /* percent-encoded */
 	else
 		tw_pseudo_text(c->cfg->vkey, out, n);
 }
@@ -676,15 +713,17 @@ static int block_redact(struct tw_h2conn *c, int dir, struct h2s *s, size_t n,
 	for (size_t k = 0; k < nh; k++) {
 		const uint8_t *outv;
 
-		if (hd[k].vlen > redcap) {
-			uint8_t *t = realloc(red, hd[k].vlen);
+		/* Never NULL, even for empty values: memcpy and memcmp
+		 * want a pointer (found by fuzz_h2). */
+		if (hd[k].vlen > redcap || !red) {
+			uint8_t *t = realloc(red, hd[k].vlen + 1);
 
 			if (!t) {
 				rc = TW_ENOMEM;
 				goto out;
 			}
 			red = t;
-			redcap = hd[k].vlen;
+			redcap = hd[k].vlen + 1;
 		}
 		redact_value(c, hd[k].name, hd[k].nlen, hd[k].value, hd[k].vlen,
 		             grpc, red);
@@ -731,53 +770,124 @@ static void zero_data(struct tw_sbuf *sb, uint64_t off, size_t n)
 	memset(at(sb, off), 0, n);
 }
 
-static void grpc_message_done(struct tw_h2conn *c, struct half *h,
-                              struct tw_sbuf *sb)
+/* Notes the message's time (from the exchange's start, t0) and size
+ * (n + its prefix) for the L7 trace, when there is one. */
+static void message_time(struct tw_h2conn *c, struct half *h, int64_t t0,
+                         size_t n)
 {
+	if (!c->cfg->l7 || h->nmt == L7_MESSAGES_MAX)
+		return;
+	if (h->nmt == h->mt_cap) {
+		size_t cap = h->mt_cap ? h->mt_cap * 2 : 8;
+		struct msg_time *m = realloc(h->mt, cap * sizeof(*m));
+
+		if (!m)
+			return; /* the trace lists fewer: replayed sooner */
+		h->mt = m;
+		h->mt_cap = cap;
+	}
+	h->mt[h->nmt].t_ns = h->msg_ts > t0 ? h->msg_ts - t0 : 0;
+	h->mt[h->nmt++].size = (uint64_t)n + 5;
+}
+
+/*
+ * A compressed message in c->tmp (n bytes): redacted when gzip, else
+ * (another grpc-encoding) zeroed.  Returns whether it was redacted; a
+ * member that is not whole (truncated, invalid) also zeroes the rest of
+ * the body, whose framing can no longer be trusted.
+ */
+static bool gzip_message(struct tw_h2conn *c, struct half *h, size_t n)
+{
+	struct tw_h2_stats *st = c->cfg->st;
+	enum tw_gz_result r;
+
+	if (!h->gzip) {
+		st->grpc_compressed_zeroed++;
+		return false;
+	}
+	c->gz.pb_depth = PB_DEPTH(c);
+	r = tw_gzip_redact(&c->gz, c->cfg->vkey, c->tmp, n,
+	                   (size_t)c->cfg->pol->grpc_gzip_max);
+	switch (r) {
+	case TW_GZ_OK:
+		st->grpc_gzip++;
+		h->gzipped = true;
+		return true;
+	case TW_GZ_GROWN:
+		st->gzip_grown++;
+		break;
+	case TW_GZ_TOO_BIG:
+		st->gzip_refused++;
+		break;
+	case TW_GZ_NOT_PB:
+		st->invalid_bodies++;
+		break;
+	case TW_GZ_INVALID:
+		st->gzip_invalid++;
+		h->zero_rest = true;
+		break;
+	case TW_GZ_NOMEM:
+		st->gzip_refused++;
+		break;
+	case TW_GZ_TOO_DEEP:
+		st->over_pb_depth++;
+		break;
+	}
+	tw_log(TW_LOG_INFO, "redact",
+	       "connection %llu: gzip gRPC message of %zu bytes: %s: zeroed",
+	       (unsigned long long)c->id, n, tw_gz_result_name(r));
+	return false;
+}
+
+static void grpc_message_done(struct tw_h2conn *c, struct half *h,
+                              struct tw_sbuf *sb, int64_t t0)
+{
+	int rc;
 	size_t n = (size_t)h->msg.total;
 	bool ok = false;
 
 	h->messages++;
 	c->cfg->st->grpc_messages++;
+	message_time(c, h, t0, n);
 	if (pc_gather(c, &h->msg, sb) < 0) {
 		pc_zero(&h->msg, sb);
 		h->pfx_have = 0;
 		return;
 	}
-	{
-		if (h->pfx[0] & 1) {
-			/* TODO(#5): inflate, redact and re-deflate
-			 * compressed messages (grpc-encoding gzip); the
-			 * new length needs sequence number shifting. */
-			c->cfg->st->grpc_compressed_zeroed++;
-		} else if (tw_pb_redact(c->cfg->vkey, c->tmp, n) == 0) {
-			ok = true;
-		} else {
-			c->cfg->st->invalid_bodies++;
-			tw_log(TW_LOG_DEBUG, "redact",
-			       "connection %llu: gRPC message of %zu bytes "
-			       "is not protobuf: zeroed",
-			       (unsigned long long)c->id, n);
-		}
+	if (h->pfx[0] & 1) {
+		ok = gzip_message(c, h, n);
+	} else if ((rc = tw_pb_redact_max(c->cfg->vkey, c->tmp, n,
+	                                  PB_DEPTH(c))) == 0) {
+		ok = true;
+	} else if (rc == TW_ELIMIT) {
+		c->cfg->st->over_pb_depth++;
+	} else {
+		c->cfg->st->invalid_bodies++;
+		tw_log(TW_LOG_DEBUG, "redact",
+		       "connection %llu: gRPC message of %zu bytes "
+		       "is not protobuf: zeroed",
+		       (unsigned long long)c->id, n);
 	}
 	if (!ok)
 		memset(c->tmp, 0, n);
 	pc_scatter(c, &h->msg, sb);
 	body_keep(c, h, h->pfx, 5);
 	body_keep(c, h, c->tmp, n);
-	h->redaction = "protobuf";
+	h->redaction = h->gzipped ? "protobuf+gzip" : "protobuf";
 	pc_reset(&h->msg);
 	h->pfx_have = 0;
 }
 
 /* DATA payload bytes [off, off + n) of a gRPC half. */
 static void grpc_data(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb,
-                      uint64_t off, size_t n)
+                      uint64_t off, size_t n, int64_t ts, int64_t t0)
 {
-	while (n) {
+	while (n && !h->zero_rest) {
 		if (h->pfx_have < 5) {
 			size_t k = 5 - h->pfx_have;
 
+			if (h->pfx_have == 0)
+				h->msg_ts = ts;
 			if (k > n)
 				k = n;
 			memcpy(h->pfx + h->pfx_have, at(sb, off), k);
@@ -786,15 +896,19 @@ static void grpc_data(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb,
 			n -= k;
 			if (h->pfx_have == 5 &&
 			    (h->pfx[0] > 1 ||
-			     tw_be32(h->pfx + 1) > MAX_MESSAGE)) {
-				/* Not a gRPC prefix: framing is lost. */
+			     tw_be32(h->pfx + 1) > MAX_MESSAGE(c))) {
+				/* Not a gRPC prefix, or over the limit:
+				 * the rest is zeroed. */
 				h->zero_rest = true;
-				c->cfg->st->invalid_bodies++;
+				if (h->pfx[0] > 1)
+					c->cfg->st->invalid_bodies++;
+				else
+					c->cfg->st->over_message++;
 				zero_data(sb, off, n);
 				return;
 			}
 			if (h->pfx_have == 5 && tw_be32(h->pfx + 1) == 0)
-				grpc_message_done(c, h, sb);
+				grpc_message_done(c, h, sb, t0);
 			continue;
 		}
 		{
@@ -810,13 +924,16 @@ static void grpc_data(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb,
 			off += k;
 			n -= k;
 			if (h->msg.total == tw_be32(h->pfx + 1))
-				grpc_message_done(c, h, sb);
+				grpc_message_done(c, h, sb, t0);
 		}
 	}
+	if (n) /* what follows a member that was not whole */
+		zero_data(sb, off, n);
 }
 
 static void json_done(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb)
 {
+	int rc;
 	size_t n = (size_t)h->msg.total;
 
 	if (!n)
@@ -826,8 +943,12 @@ static void json_done(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb)
 		pc_zero(&h->msg, sb);
 		return;
 	}
-	if (tw_json_redact(c->cfg->vkey, c->tmp, n) < 0) {
-		c->cfg->st->invalid_bodies++;
+	rc = tw_json_redact_max(c->cfg->vkey, c->tmp, n, JSON_DEPTH(c));
+	if (rc < 0) {
+		if (rc == TW_ELIMIT)
+			c->cfg->st->over_json_depth++;
+		else
+			c->cfg->st->invalid_bodies++;
 		memset(c->tmp, 0, n);
 		h->redaction = "zeroed";
 	} else {
@@ -839,7 +960,7 @@ static void json_done(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb)
 }
 
 static void half_data(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb,
-                      uint64_t off, size_t n)
+                      uint64_t off, size_t n, int64_t ts, int64_t t0)
 {
 	h->body_size += n;
 	if (h->zero_rest || h->kind == K_ZERO) {
@@ -851,10 +972,12 @@ static void half_data(struct tw_h2conn *c, struct half *h, struct tw_sbuf *sb,
 		return;
 	}
 	if (h->kind == K_GRPC) {
-		grpc_data(c, h, sb, off, n);
+		grpc_data(c, h, sb, off, n, ts, t0);
 		return;
 	}
-	if (h->msg.total + n > MAX_MESSAGE || pc_add(&h->msg, off, n) < 0) {
+	if (h->msg.total + n > MAX_MESSAGE(c) || pc_add(&h->msg, off, n) < 0) {
+		if (h->msg.total + n > MAX_MESSAGE(c) && !h->zero_rest)
+			c->cfg->st->over_message++;
 		pc_zero(&h->msg, sb);
 		zero_data(sb, off, n);
 		h->zero_rest = true;
@@ -909,6 +1032,14 @@ static int headers_done(struct tw_h2conn *c, int dir, struct tw_sbuf *sb,
 	return 0;
 }
 
+/* A header block over limits.header_block: HPACK's table is lost with
+ * it, so the direction is given up (zeroed) as for a malformed one. */
+static int over_block(struct tw_h2conn *c)
+{
+	c->cfg->st->over_header_block++;
+	return TW_EFORMAT;
+}
+
 /* One whole frame at off: header fields and payload length n. */
 static int frame(struct tw_h2conn *c, int dir, struct tw_sbuf *sb, uint64_t off,
                  uint32_t n, int64_t ts)
@@ -939,7 +1070,8 @@ static int frame(struct tw_h2conn *c, int dir, struct tw_sbuf *sb, uint64_t off,
 		{
 			int hi = dir == c->client ? 0 : 1;
 
-			half_data(c, &s->h[hi], sb, p + skip, n - skip - pad);
+			half_data(c, &s->h[hi], sb, p + skip, n - skip - pad,
+			          ts, s->start_ns);
 			s->end_ns = ts;
 			if (flags & 0x1) {
 				half_end(c, s, hi, sb, ts);
@@ -960,15 +1092,19 @@ static int frame(struct tw_h2conn *c, int dir, struct tw_sbuf *sb, uint64_t off,
 		hb->push = type == 5;
 		hb->end_stream = type == 1 && (flags & 0x1);
 		pc_reset(&hb->pc);
-		if (n - skip - pad > MAX_BLOCK ||
-		    pc_add(&hb->pc, p + skip, n - skip - pad) < 0)
+		if (n - skip - pad > MAX_BLOCK(c))
+			return over_block(c);
+		if (pc_add(&hb->pc, p + skip, n - skip - pad) < 0)
 			return TW_EFORMAT;
 		if (flags & 0x4)
 			return headers_done(c, dir, sb, ts);
 		break;
 	case 9: /* CONTINUATION */
-		if (!hb->open || hb->pc.total + n > MAX_BLOCK ||
-		    pc_add(&hb->pc, p, n) < 0)
+		if (!hb->open)
+			return TW_EFORMAT;
+		if (hb->pc.total + n > MAX_BLOCK(c))
+			return over_block(c);
+		if (pc_add(&hb->pc, p, n) < 0)
 			return TW_EFORMAT;
 		if (flags & 0x4)
 			return headers_done(c, dir, sb, ts);
@@ -1027,17 +1163,17 @@ int tw_h2_feed(struct tw_h2conn *c, int dir, uint64_t *done, int64_t ts_ns)
 	uint64_t end = sb->base + sb->len;
 	int rc = 0;
 
+	/* The preface opens the client's side: at 0, or where an h2c
+	 * upgrade put it (tw_h2_upgrade). */
 	if (dir == c->client && !c->preface[dir]) {
-		if (end < TW_H2_PREFACE_LEN) {
-			*done = 0;
+		*done = c->pos[dir];
+		if (end < c->pos[dir] + TW_H2_PREFACE_LEN)
 			return 0;
-		}
-		if (memcmp(at(sb, 0), TW_H2_PREFACE, TW_H2_PREFACE_LEN)) {
-			*done = 0;
+		if (memcmp(at(sb, c->pos[dir]), TW_H2_PREFACE,
+		           TW_H2_PREFACE_LEN))
 			return TW_EFORMAT;
-		}
 		c->preface[dir] = true;
-		c->pos[dir] = TW_H2_PREFACE_LEN;
+		c->pos[dir] += TW_H2_PREFACE_LEN;
 	}
 	while (c->pos[dir] + 9 <= end) {
 		uint8_t *f = at(sb, c->pos[dir]);
@@ -1102,6 +1238,37 @@ struct tw_h2conn *tw_h2_new(const struct tw_h2cfg *cfg, int client_dir,
 	return c;
 }
 
+int tw_h2_upgrade(struct tw_h2conn *c, const struct tw_h2_upgrade *u)
+{
+	struct h2s *s = stream_find(c, 1, true, u->start_ns);
+	struct half *h;
+
+	if (!s) {
+		json_decref(u->pseudo);
+		json_decref(u->headers);
+		return TW_ENOMEM;
+	}
+	c->pos[c->client] = u->client_at;
+	c->pos[!c->client] = u->server_at;
+	s->req_pseudo = u->pseudo;
+	h = &s->h[0];
+	h->headers = u->headers;
+	h->have_headers = h->ended = true;
+	h->kind = u->json_body ? K_JSON : K_ZERO;
+	h->body_size = u->body_size;
+	h->redaction = u->redaction;
+	body_keep(c, h, u->body, u->body_len);
+	/* The client's settings, as a SETTINGS frame of its would be. */
+	for (size_t k = 0; k + 6 <= u->settings_len; k += 6) {
+		uint32_t v = tw_be32(u->settings + k + 2);
+
+		if (tw_be16(u->settings + k) == 1 && v > 4096)
+			nghttp2_hd_inflate_change_table_size(
+			        c->infl[!c->client], v);
+	}
+	return 0;
+}
+
 void tw_h2_free(struct tw_h2conn *c)
 {
 	if (!c)
@@ -1118,5 +1285,6 @@ void tw_h2_free(struct tw_h2conn *c)
 		nghttp2_hd_inflate_del(c->infl[1]);
 	json_decref(c->flow);
 	free(c->tmp);
+	tw_gz_free(&c->gz);
 	free(c);
 }

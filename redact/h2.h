@@ -5,9 +5,10 @@
  * buffer it owns; this module parses frames, decodes header blocks with
  * nghttp2's HPACK inflater (one per direction), rewrites header literals
  * in place with same-length pseudonyms (raw or Huffman, see pseudo.h),
- * and redacts DATA by content type: gRPC messages walked as protobuf,
- * JSON bodies with their string values pseudonymized, anything else
- * zeroed.  Every edit keeps the length, so frames, packets and TCP
+ * and redacts DATA by content type: gRPC messages walked as protobuf
+ * (gzip ones inflated, walked and deflated again at their length, see
+ * gzip.h), JSON bodies with their string values pseudonymized, anything
+ * else zeroed.  Every edit keeps the length, so frames, packets and TCP
  * sequence numbers stay as captured.  It says how far the bytes are
  * final (a message still incomplete holds its earlier pieces back) and
  * writes one JSON line per exchange to the L7 trace (L7TRACE.md).
@@ -34,8 +35,16 @@ struct tw_sbuf {
 struct tw_h2_stats {
 	uint64_t connections, streams, header_blocks, headers_rewritten;
 	uint64_t grpc_messages, grpc_compressed_zeroed, json_bodies;
+	/* gzip messages (grpc-encoding: gzip): redacted, and zeroed because
+	 * the redacted member grew, inflated past the limit (refused), or
+	 * was not one whole member (truncated, invalid). */
+	uint64_t grpc_gzip, gzip_grown, gzip_refused, gzip_invalid;
 	uint64_t bodies_zeroed, invalid_bodies, exchanges;
 	uint64_t errors; /* directions given up: malformed or unsupported */
+	/* Past the policy's limits (zeroed; a header block also counts in
+	 * errors, its direction given up). */
+	uint64_t over_header_block, over_message, over_json_depth;
+	uint64_t over_pb_depth;
 };
 
 struct tw_h2cfg {
@@ -61,6 +70,35 @@ struct tw_h2conn;
 struct tw_h2conn *tw_h2_new(const struct tw_h2cfg *cfg, int client_dir,
                             json_t *flow, uint64_t conn_id, struct tw_sbuf *sb0,
                             struct tw_sbuf *sb1);
+
+/*
+ * What an HTTP/1.1 connection hands over when it switches to HTTP/2
+ * with "Upgrade: h2c" (RFC 7540 section 3.2): where each direction's
+ * HTTP/2 starts, and the upgrade request, which is stream 1 (half
+ * closed: its answer comes as HTTP/2).
+ */
+struct tw_h2_upgrade {
+	uint64_t client_at; /* the client's connection preface */
+	uint64_t server_at; /* the server's first frame (SETTINGS) */
+	int64_t start_ns;
+	json_t *pseudo;      /* ":method", ":scheme", ":authority", ":path" */
+	json_t *headers;     /* [[name, value], ...], redacted */
+	const uint8_t *body; /* the request body as redacted (L7 trace) */
+	size_t body_len;
+	uint64_t body_size;
+	bool json_body;
+	const char *redaction;   /* NULL: no body */
+	const uint8_t *settings; /* HTTP2-Settings, decoded */
+	size_t settings_len;
+};
+
+/*
+ * Makes c, new, continue an upgraded connection: each direction's
+ * frames start where u says (the client's with its preface), stream 1
+ * is the upgrade request, and the client's HTTP2-Settings apply.
+ * Takes u->pseudo and u->headers.  Returns 0 or TW_ENOMEM.
+ */
+int tw_h2_upgrade(struct tw_h2conn *c, const struct tw_h2_upgrade *u);
 
 /*
  * Parses what is new in direction dir (starting at the first byte of the

@@ -9,6 +9,7 @@
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -166,7 +167,64 @@ static int read_all(int fd, uint8_t *buf, size_t cap, size_t *len)
 	return 0;
 }
 
-/* Accepts hex text when every byte is a hex digit or space, else raw. */
+/* Whether n bytes look like text someone typed: printable ASCII or
+ * white space, at least three in four (random key bytes are printable
+ * about one time in three). */
+static bool looks_like_text(const uint8_t *p, size_t n)
+{
+	size_t text = 0;
+
+	for (size_t i = 0; i < n; i++)
+		text += (p[i] >= 0x20 && p[i] < 0x7f) || isspace(p[i]);
+	return n && text * 4 >= n * 3;
+}
+
+#define HEX_ONLY                                                     \
+	"a hex key holds 0-9, a-f, A-F and white space only: no 0x " \
+	"prefix, no separators"
+
+/* Why text that was meant as hex is not: the first byte that is not a
+ * hex digit (line and column), or the count of digits. */
+static int hex_error(const char *path, const uint8_t *p, size_t n,
+                     struct tw_errbuf *eb)
+{
+	size_t line = 1, col = 1, digits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '\n') {
+			line++;
+			col = 1;
+			continue;
+		}
+		if (!isspace(p[i]) && hexval(p[i]) < 0 && p[i] >= 0x20 &&
+		    p[i] < 0x7f)
+			return tw_errf(eb, TW_EINVAL,
+			               "%s:%zu:%zu: '%c' is not a hex digit "
+			               "(%s)",
+			               path, line, col, p[i], HEX_ONLY);
+		if (!isspace(p[i]) && hexval(p[i]) < 0)
+			return tw_errf(eb, TW_EINVAL,
+			               "%s:%zu:%zu: byte 0x%02x is not a hex "
+			               "digit (%s)",
+			               path, line, col, p[i], HEX_ONLY);
+		digits += !isspace(p[i]);
+		col++;
+	}
+	if (digits % 2)
+		return tw_errf(eb, TW_EINVAL,
+		               "%s: %zu hex digits, an odd number: a key is "
+		               "whole bytes (64 or more digits)",
+		               path, digits);
+	return tw_errf(eb, TW_EINVAL, "%s: %zu hex digits: at most %d", path,
+	               digits, TW_KEY_MAX_BYTES * 2);
+}
+
+/*
+ * Hex text when every byte is a hex digit or white space; raw bytes when
+ * the content does not look like text.  Text that is not clean hex (a
+ * 'g', a 0x prefix, colons, an odd count) is refused rather than taken
+ * as raw bytes: that was surely a mistake.
+ */
 static int key_from_content(struct tw_key **out, const char *path,
                             const uint8_t *buf, size_t n, struct tw_errbuf *eb)
 {
@@ -174,6 +232,8 @@ static int key_from_content(struct tw_key **out, const char *path,
 	long h = hex_decode((const char *)buf, n, raw, sizeof(raw));
 	int rc;
 
+	if (h < 0 && looks_like_text(buf, n))
+		return hex_error(path, buf, n, eb);
 	if (h >= 0)
 		rc = tw_key_from_bytes(out, raw, (size_t)h, eb);
 	else

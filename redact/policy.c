@@ -5,6 +5,7 @@
 
 #include <arpa/inet.h>
 #include <openssl/evp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,9 +240,10 @@ static int parse_names(struct ctx *c, const struct tw_ynode *n,
 
 static int parse_http(struct ctx *c, const struct tw_ynode *m)
 {
-	static const char *const keys[] = { "keep_headers", "keep_segments",
-		                            "grpc_method",  "grpc_body",
-		                            "json_body",    NULL };
+	static const char *const keys[] = {
+		"keep_headers", "keep_segments", "grpc_method", "grpc_body",
+		"json_body",    "grpc_gzip_max", NULL
+	};
 	static const char *const meth[] = { "keep", "pseudonymize", NULL };
 	static const char *const body[] = { "redact", "zero", NULL };
 	struct tw_policy *p = c->pol;
@@ -254,6 +256,10 @@ static int parse_http(struct ctx *c, const struct tw_ynode *m)
 		rc = opt_enum(c, m, "grpc_body", body, &gb);
 	if (rc == 0)
 		rc = opt_enum(c, m, "json_body", body, &jb);
+	if (rc == 0 && tw_ydoc_get(m, "grpc_gzip_max"))
+		rc = tw_ydoc_u64(c->doc, tw_ydoc_get(m, "grpc_gzip_max"),
+		                 "grpc_gzip_max", 1, TW_POLICY_GZIP_MAX_LIMIT,
+		                 &p->grpc_gzip_max, c->eb);
 	p->grpc_method = (enum tw_pol_grpc_method)g;
 	p->grpc_body = (enum tw_pol_body)gb;
 	p->json_body = (enum tw_pol_body)jb;
@@ -280,6 +286,56 @@ static const char *const default_keep_headers[] = {
 	"accept-encoding",
 };
 
+/* The bounds of section "limits", each in [1, its maximum]. */
+static const struct {
+	const char *key;
+	size_t off;
+	uint64_t def, max;
+} limit_keys[] = {
+	{ "flows", offsetof(struct tw_pol_limits, flows),
+	  TW_LIMIT_FLOWS_DEFAULT, 1u << 30 },
+	{ "flow_buffer", offsetof(struct tw_pol_limits, flow_buffer),
+	  TW_LIMIT_FLOW_BUFFER_DEFAULT, 1ull << 40 },
+	{ "held_buffer", offsetof(struct tw_pol_limits, held_buffer),
+	  TW_LIMIT_HELD_BUFFER_DEFAULT, 1ull << 40 },
+	{ "header_block", offsetof(struct tw_pol_limits, header_block),
+	  TW_LIMIT_HEADER_BLOCK_DEFAULT, 1u << 30 },
+	{ "message", offsetof(struct tw_pol_limits, message),
+	  TW_LIMIT_MESSAGE_DEFAULT, 1u << 30 },
+	/* jansson itself stops at 2048 levels. */
+	{ "json_depth", offsetof(struct tw_pol_limits, json_depth),
+	  TW_LIMIT_JSON_DEPTH_DEFAULT, 2048 },
+	{ "protobuf_depth", offsetof(struct tw_pol_limits, pb_depth),
+	  TW_LIMIT_PB_DEPTH_DEFAULT, 100 },
+};
+
+#define NLIMITS (sizeof(limit_keys) / sizeof(limit_keys[0]))
+
+static uint64_t *limit_field(struct tw_pol_limits *l, size_t i)
+{
+	return (uint64_t *)(void *)((char *)l + limit_keys[i].off);
+}
+
+static int parse_limits(struct ctx *c, const struct tw_ynode *m)
+{
+	const char *keys[NLIMITS + 1];
+	int rc;
+
+	for (size_t i = 0; i < NLIMITS; i++)
+		keys[i] = limit_keys[i].key;
+	keys[NLIMITS] = NULL;
+	rc = tw_ydoc_check_keys(c->doc, m, "limits", keys, c->eb);
+	for (size_t i = 0; rc == 0 && i < NLIMITS; i++) {
+		const struct tw_ynode *v = tw_ydoc_get(m, limit_keys[i].key);
+
+		if (v)
+			rc = tw_ydoc_u64(c->doc, v, limit_keys[i].key, 1,
+			                 limit_keys[i].max,
+			                 limit_field(&c->pol->lim, i), c->eb);
+	}
+	return rc;
+}
+
 static void set_defaults(struct tw_policy *pol)
 {
 	static const uint16_t tls_ports[] = { 443, 465, 563, 636, 853, 989,
@@ -295,13 +351,16 @@ static void set_defaults(struct tw_policy *pol)
 		         default_keep_headers[i]);
 	pol->nkeep_headers =
 	        sizeof(default_keep_headers) / sizeof(default_keep_headers[0]);
+	pol->grpc_gzip_max = TW_POLICY_GZIP_MAX_DEFAULT;
+	for (size_t i = 0; i < NLIMITS; i++)
+		*limit_field(&pol->lim, i) = limit_keys[i].def;
 }
 
 static int parse_root(struct ctx *c, const struct tw_ynode *root)
 {
 	static const char *const keys[] = { "version", "addresses", "mac",
 		                            "tcp",     "payload",   "tls",
-		                            "http",    NULL };
+		                            "http",    "limits",    NULL };
 	static const struct {
 		const char *key;
 		int (*fn)(struct ctx *c, const struct tw_ynode *m);
@@ -312,7 +371,9 @@ static int parse_root(struct ctx *c, const struct tw_ynode *root)
 		{ "payload", parse_payload },
 		{ "tls", parse_tls },
 		{ "http", parse_http },
+		{ "limits", parse_limits },
 	};
+	const struct tw_ynode *v;
 	uint64_t version;
 	int rc;
 
@@ -322,6 +383,13 @@ static int parse_root(struct ctx *c, const struct tw_ynode *root)
 	rc = tw_ydoc_check_keys(c->doc, root, "policy", keys, c->eb);
 	if (rc < 0)
 		return rc;
+	v = tw_ydoc_get(root, "version");
+	if (v && v->kind == TW_YNODE_SCALAR && !v->plain)
+		return tw_ydoc_errf(
+		        c->doc, v, c->eb, TW_EFORMAT,
+		        "'version' is the number 1, not the string "
+		        "\"%.16s\": write version: 1, without quotes",
+		        v->str);
 	rc = tw_ydoc_u64(c->doc, tw_ydoc_get(root, "version"), "version", 1, 1,
 	                 &version, c->eb);
 	if (rc < 0)
@@ -432,4 +500,60 @@ bool tw_policy_keeps_segment(const struct tw_policy *pol, const char *seg,
 {
 	return in_names((const char(*)[TW_POLICY_NAME_MAX])pol->keep_segments,
 	                pol->nkeep_segments, seg, n);
+}
+
+/* Appends a warning to w (n so far, at most max). */
+static size_t warn(char (*w)[TW_POLICY_WARN_MAX], size_t n, size_t max,
+                   const char *text)
+{
+	if (n < max)
+		snprintf(w[n], TW_POLICY_WARN_MAX, "%s", text);
+	return n + 1;
+}
+
+size_t tw_policy_warnings(const struct tw_policy *pol,
+                          char (*w)[TW_POLICY_WARN_MAX], size_t max)
+{
+	bool all4 = false, all6 = false;
+	size_t n = 0, ports = 0;
+	char text[TW_POLICY_WARN_MAX];
+
+	for (size_t i = 0; i < pol->nkeep; i++) {
+		all4 |= pol->keep[i].version == 4 && pol->keep[i].bits == 0;
+		all6 |= pol->keep[i].version == 6 && pol->keep[i].bits == 0;
+	}
+	if (all4)
+		n = warn(w, n, max,
+		         "addresses: 'keep' holds 0.0.0.0/0: no IPv4 address "
+		         "is pseudonymized");
+	if (all6)
+		n = warn(w, n, max,
+		         "addresses: 'keep' holds ::/0: no IPv6 address is "
+		         "pseudonymized");
+	for (uint32_t p = 0; p < 65536; p++)
+		ports += tw_policy_bit(pol->keep_port, (uint16_t)p);
+	if (ports >= 65535) {
+		n = warn(w, n, max,
+		         "payload: 'keep_ports' covers every port: no payload "
+		         "is redacted");
+	} else if (ports) {
+		snprintf(text, sizeof(text),
+		         "payload: 'keep_ports' passes the payload of %zu "
+		         "port%s through unredacted",
+		         ports, ports == 1 ? "" : "s");
+		n = warn(w, n, max, text);
+	}
+	/* A kept header without a grammar passes whatever it holds. */
+	for (size_t i = 0; i < pol->nkeep_headers; i++) {
+		const char *h = pol->keep_headers[i];
+
+		if (tw_policy_value_grammar(h, strlen(h)))
+			continue;
+		snprintf(text, sizeof(text),
+		         "http: 'keep_headers' keeps '%.40s' as sent: "
+		         "no grammar checks its values",
+		         h);
+		n = warn(w, n, max, text);
+	}
+	return n;
 }

@@ -66,6 +66,29 @@ struct tw_pol_range {
 	uint8_t prefix[16];
 };
 
+/*
+ * Resource bounds (section "limits"): what one connection, message or
+ * document may take.  Past each, the data concerned is zeroed (fail
+ * closed) and the summary counts it.
+ */
+struct tw_pol_limits {
+	uint64_t flows;        /* TCP connections followed at once */
+	uint64_t flow_buffer;  /* bytes buffered per direction */
+	uint64_t held_buffer;  /* packet bytes held for reassembly, in all */
+	uint64_t header_block; /* an HTTP/2 header block, all fragments */
+	uint64_t message;      /* a gRPC message or an HTTP/2 JSON body */
+	uint64_t json_depth;   /* nesting of arrays and objects */
+	uint64_t pb_depth;     /* nesting of protobuf messages */
+};
+
+#define TW_LIMIT_FLOWS_DEFAULT 1000000u
+#define TW_LIMIT_FLOW_BUFFER_DEFAULT (32u << 20)
+#define TW_LIMIT_HELD_BUFFER_DEFAULT (256u << 20)
+#define TW_LIMIT_HEADER_BLOCK_DEFAULT (1u << 20)
+#define TW_LIMIT_MESSAGE_DEFAULT (16u << 20)
+#define TW_LIMIT_JSON_DEPTH_DEFAULT 64u
+#define TW_LIMIT_PB_DEPTH_DEFAULT 32u
+
 struct tw_policy {
 	char name[256];   /* file name, or "built-in default" */
 	uint8_t hash[32]; /* SHA-256 of the file's bytes */
@@ -93,7 +116,13 @@ struct tw_policy {
 	size_t nkeep_segments;
 	enum tw_pol_grpc_method grpc_method;
 	enum tw_pol_body grpc_body, json_body;
+	uint64_t grpc_gzip_max; /* bytes a gzip gRPC message may inflate to */
+	struct tw_pol_limits lim;
 };
+
+/* The default of grpc_gzip_max: 16 MiB, gRPC's usual message limit. */
+#define TW_POLICY_GZIP_MAX_DEFAULT (16u << 20)
+#define TW_POLICY_GZIP_MAX_LIMIT (1u << 30)
 
 /*
  * Parses len bytes of policy YAML; name is used in messages.  Returns 0
@@ -119,6 +148,31 @@ bool tw_policy_keeps_addr(const struct tw_policy *pol, int version,
 /* True when the value of header name (n bytes, lowercase) is kept. */
 bool tw_policy_keeps_header(const struct tw_policy *pol, const char *name,
                             size_t n);
+
+/*
+ * The value of a header the policy keeps (n bytes at v; name lowercase),
+ * checked against that header's grammar (policy_values.c, POLICY.md
+ * "Kept values"): what does not match -- a list element, a media type
+ * part or parameter, else the whole value -- is pseudonymized in place
+ * under vkey (the value sub-key), same length.  A name without a
+ * grammar (one a policy adds) is left as sent.
+ */
+void tw_policy_kept_value(const uint8_t *vkey, const char *name, size_t nlen,
+                          uint8_t *v, size_t n);
+
+/* Whether the values of name (lowercase) have a grammar there. */
+bool tw_policy_value_grammar(const char *name, size_t nlen);
+
+/* The longest warning tw_policy_warnings writes, NUL included. */
+#define TW_POLICY_WARN_MAX 160
+
+/*
+ * What the policy lets through in the clear as a whole: a keep range of
+ * 0.0.0.0/0 or ::/0, payload ports kept.  Writes up to max warnings
+ * into w and returns how many there are (possibly more than max).
+ */
+size_t tw_policy_warnings(const struct tw_policy *pol,
+                          char (*w)[TW_POLICY_WARN_MAX], size_t max);
 
 /* True when a path segment (n bytes) is kept. */
 bool tw_policy_keeps_segment(const struct tw_policy *pol, const char *seg,

@@ -347,3 +347,65 @@ void tw_pseudo_hex(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n)
 	for (size_t i = 0; i < n; i++)
 		s[i] = (uint8_t)hex[prng_next(&g) % 16];
 }
+
+/* Hex digits whose HPACK code has the same length, by case: a digit of
+ * a percent-escape is only ever replaced within its set. */
+static const char *const hex_sets[] = { "012", "3456789", "ace",
+	                                "bdf", "A",       "BCDEF" };
+
+/*
+ * The low digit of an escape whose high digit is hi, replaced by a
+ * digit of its set.  The high digit tells a UTF-8 byte's role (ASCII,
+ * continuation, lead of 2, 3 or 4 bytes) and stays; the low one is
+ * chosen so a valid sequence stays valid: no C0/C1 lead, E0 and ED
+ * (whose next byte is constrained) and the F leads kept as they were.
+ */
+static uint8_t pct_low(uint8_t hi, uint8_t lo, uint64_t r)
+{
+	const char *avoid = "";
+	char cand[8];
+	size_t k = 0;
+
+	hi = hi >= 'a' ? (uint8_t)(hi - 32) : hi;
+	if (hi == 'F' || (hi == 'E' && strchr("0Dd", lo)))
+		return lo;
+	if (hi == 'C')
+		avoid = "01";
+	else if (hi == 'E')
+		avoid = "0Dd";
+	for (size_t s = 0; s < sizeof(hex_sets) / sizeof(hex_sets[0]); s++) {
+		if (!strchr(hex_sets[s], lo))
+			continue;
+		for (const char *x = hex_sets[s]; *x; x++)
+			if (!strchr(avoid, *x))
+				cand[k++] = *x;
+	}
+	return k ? (uint8_t)cand[((r & 0xff) * k) >> 8] : lo;
+}
+
+static bool hexd(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+	       (c >= 'A' && c <= 'F');
+}
+
+void tw_pseudo_pct(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n)
+{
+	struct prng g;
+
+	if (!n)
+		return;
+	prng_seed(&g, vkey, s, n, 4);
+	for (size_t i = 0; i < n; i++) {
+		uint8_t k = grp_of[s[i]];
+		uint64_t r = prng_next(&g);
+
+		if (s[i] == '%' && i + 2 < n && hexd(s[i + 1]) &&
+		    hexd(s[i + 2])) {
+			s[i + 2] = pct_low(s[i + 1], s[i + 2], r);
+			i += 2;
+		} else if (k) {
+			s[i] = grp_sym[k][((r & 0xff) * grp_n[k]) >> 8];
+		}
+	}
+}

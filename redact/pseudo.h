@@ -56,6 +56,14 @@ void tw_pseudo_text(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
 void tw_pseudo_bytes(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s,
                      size_t n);
 
+/*
+ * As tw_pseudo_text for a percent-encoded value (grpc-message): each
+ * "%XY" stays an escape, X kept (it tells a UTF-8 byte's role) and Y
+ * replaced by a hex digit of the same case and Huffman length, so that
+ * the value still decodes, to valid UTF-8 when it was.
+ */
+void tw_pseudo_pct(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
+
 /* Hex digits stay hex digits (JSON \uXXXX escapes). */
 void tw_pseudo_hex(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
 

@@ -15,6 +15,7 @@
 
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,6 +72,7 @@ struct rflow {
 	struct tw_h2conn *h2;
 	struct tw_h1conn *h1;
 	bool h2_checked;
+	uint64_t conn_id; /* in the L7 trace */
 	bool closed; /* ended (FIN both ways, RST, idle): resources freed */
 	int64_t last_ts;
 	uint8_t version;
@@ -282,6 +284,14 @@ static json_t *endpoint(struct tw_session *s, struct rflow *f, int e)
 	return json_string(buf);
 }
 
+/* The L7 trace's "flow" object of f (redacted endpoints). */
+static json_t *flow_json(struct tw_session *s, struct rflow *f)
+{
+	return json_pack("{s:o, s:o, s:i}", "client", endpoint(s, f, f->client),
+	                 "server", endpoint(s, f, !f->client), "ip_version",
+	                 f->version);
+}
+
 /* Not HTTP/2: HTTP/1.1 when the client's first bytes say so (or may
  * still say so), else zeroed. */
 static void detect_h1(struct tw_session *s, struct rflow *f, struct rdir *c)
@@ -295,12 +305,13 @@ static void detect_h1(struct tw_session *s, struct rflow *f, struct rdir *c)
 		return; /* a method still arriving */
 	f->h2_checked = true;
 	if (c->mode != M_ZERO && c->sb.base == 0 &&
-	    tw_h1_looks_like(c->sb.p, c->sb.len))
-		f->h1 = tw_h1_new(&s->h2cfg, f->client, &f->d[0].sb,
-		                  &f->d[1].sb);
+	    tw_h1_looks_like(c->sb.p, c->sb.len)) {
+		f->conn_id = ++s->conn_ids;
+		f->h1 = tw_h1_new(&s->h2cfg, f->client, flow_json(s, f),
+		                  f->conn_id, &f->d[0].sb, &f->d[1].sb);
+	}
 	if (!f->h1) {
 		s->st.other_flows++;
-		/* TODO(#5): h2c via Upgrade (zeroed from the 101 on). */
 		dir_zero(s, &f->d[0]);
 		dir_zero(s, &f->d[1]);
 		return;
@@ -327,12 +338,9 @@ static void detect(struct tw_session *s, struct rflow *f)
 	if (n < TW_H2_PREFACE_LEN)
 		return;
 	f->h2_checked = true;
-	f->h2 = tw_h2_new(&s->h2cfg, f->client,
-	                  json_pack("{s:o, s:o, s:i}", "client",
-	                            endpoint(s, f, f->client), "server",
-	                            endpoint(s, f, !f->client), "ip_version",
-	                            f->version),
-	                  ++s->conn_ids, &f->d[0].sb, &f->d[1].sb);
+	f->conn_id = ++s->conn_ids;
+	f->h2 = tw_h2_new(&s->h2cfg, f->client, flow_json(s, f), f->conn_id,
+	                  &f->d[0].sb, &f->d[1].sb);
 	if (!f->h2) {
 		dir_zero(s, &f->d[0]);
 		dir_zero(s, &f->d[1]);
@@ -342,13 +350,49 @@ static void detect(struct tw_session *s, struct rflow *f)
 	f->d[0].mode = f->d[1].mode = M_H2;
 }
 
+static void feed(struct tw_session *s, struct rflow *f, int i, int64_t ts);
+
+/*
+ * h2c via Upgrade: both directions of an HTTP/1.1 connection go on as
+ * HTTP/2 where the HTTP/1.1 redactor says, with the upgrade request as
+ * stream 1.  Fails closed: without memory both directions are zeroed.
+ */
+static void upgrade(struct tw_session *s, struct rflow *f, int64_t ts)
+{
+	struct tw_h2_upgrade u;
+
+	if (tw_h1_take_upgrade(f->h1, &u) < 0)
+		return;
+	f->h2 = tw_h2_new(&s->h2cfg, f->client, flow_json(s, f), f->conn_id,
+	                  &f->d[0].sb, &f->d[1].sb);
+	if (!f->h2 || tw_h2_upgrade(f->h2, &u) < 0) {
+		if (!f->h2) {
+			json_decref(u.pseudo);
+			json_decref(u.headers);
+		}
+		tw_h2_free(f->h2);
+		f->h2 = NULL;
+		dir_zero(s, &f->d[0]);
+		dir_zero(s, &f->d[1]);
+		return;
+	}
+	tw_h1_free(f->h1);
+	f->h1 = NULL;
+	s->st.h2c_upgrades++;
+	f->d[0].mode = f->d[1].mode = M_H2;
+	feed(s, f, 0, ts);
+	feed(s, f, 1, ts);
+}
+
 static void feed(struct tw_session *s, struct rflow *f, int i, int64_t ts)
 {
 	struct rdir *d = &f->d[i];
 	uint64_t done;
+	int rc;
 
 	if (d->mode == M_H1 && f->h1) {
-		if (tw_h1_feed(f->h1, i, &done) < 0) {
+		rc = tw_h1_feed(f->h1, i, &done, ts);
+		if (rc < 0) {
 			d->done = done > d->done ? done : d->done;
 			s->st.failed_flows++;
 			dir_zero(s, d);
@@ -356,6 +400,8 @@ static void feed(struct tw_session *s, struct rflow *f, int i, int64_t ts)
 		}
 		d->done = done;
 		settle(d);
+		if (rc == 1)
+			upgrade(s, f, ts);
 		return;
 	}
 	if (d->mode != M_H2 || !f->h2)
@@ -375,9 +421,11 @@ static void advance(struct tw_session *s, struct rflow *f, int i, int64_t ts)
 	bool was = f->h2 || f->h1;
 
 	detect(s, f);
-	if ((f->h2 || f->h1) && !was) {
-		feed(s, f, 0, ts);
-		feed(s, f, 1, ts);
+	if (((f->h2 || f->h1) && !was) || f->h1) {
+		/* HTTP/1.1: an answer can resume the other direction (an
+		 * upgrade declined) or switch both. */
+		feed(s, f, i, ts);
+		feed(s, f, !i, ts);
 	} else {
 		feed(s, f, i, ts);
 	}
@@ -386,6 +434,7 @@ static void advance(struct tw_session *s, struct rflow *f, int i, int64_t ts)
 		       "a direction holds more than %zu bytes: zeroed",
 		       s->cfg.max_dir_bytes);
 		s->st.forced++;
+		s->st.over_flow_buffer++;
 		dir_zero(s, &f->d[i]);
 	}
 }
@@ -398,12 +447,17 @@ static struct rflow *flow_of(struct tw_session *s, const uint8_t *data,
 	struct tw_flow_key key;
 	struct rflow **slot, *f;
 	bool created = false;
+	int err = 0;
 
 	if (!tw_flow_key_of(data, dec, &key, dir))
 		return NULL;
-	slot = tw_flow_table_get(s->flows, &key, &created, NULL);
-	if (!slot)
+	slot = tw_flow_table_get(s->flows, &key, &created, &err);
+	if (!slot) {
+		if (err == TW_ELIMIT)
+			s->st.over_flows++; /* a packet the table had no
+			                       room for */
 		return NULL;
+	}
 	if (!created)
 		return *slot;
 	f = calloc(1, sizeof(*f));
@@ -455,6 +509,10 @@ static void segment_in(struct tw_session *s, struct rflow *f, int dir,
  * Ends a connection: open exchanges go to the L7 trace, what is not
  * final is zeroed (its waiting packets are released), and its buffers
  * are freed.  Later segments of it (retransmissions) are zeroed.
+ * TODO(#10): its entry (a few hundred bytes) stays in the flow table,
+ * which has no delete, until a SYN reuses it or the session ends: a
+ * capture of more than limits.flows distinct connections zeroes the
+ * later ones (counted as "packets past flows").
  */
 static void flow_close(struct tw_session *s, struct rflow *f)
 {
@@ -488,6 +546,26 @@ static void expire(struct tw_session *s, int64_t now)
 		}
 }
 
+/*
+ * A SYN on a connection that has ended: its addresses and ports are used
+ * again (a port reused, a trace replayed in a loop), so it is followed
+ * as a new connection, in the same table entry.
+ */
+static void flow_reopen(struct tw_session *s, struct rflow *f)
+{
+	memset(f->d, 0, sizeof(f->d));
+	for (int i = 0; i < 2; i++) {
+		f->d[i].f = f;
+		f->d[i].idx = i;
+		f->d[i].wait_tail = &f->d[i].wait;
+	}
+	f->client = -1;
+	f->h2_checked = false;
+	f->conn_id = 0;
+	f->closed = false;
+	s->st.tcp_flows++;
+}
+
 static void tcp_segment(struct tw_session *s, struct held *h,
                         const struct tw_decoded *dec)
 {
@@ -498,6 +576,8 @@ static void tcp_segment(struct tw_session *s, struct held *h,
 	if (!f)
 		return; /* table full: redacted alone (zeroed) */
 	f->last_ts = h->ts;
+	if (f->closed && (dec->tcp_flags & 0x12) == 0x02)
+		flow_reopen(s, f);
 	if (f->closed)
 		return; /* after its end: payload zeroed */
 	segment_in(s, f, dir, h, dec);
@@ -570,6 +650,7 @@ static void force_head(struct tw_session *s)
 	if (!h || h->ready || !h->dir)
 		return;
 	s->st.forced++;
+	s->st.over_held_buffer++;
 	tw_log(TW_LOG_INFO, "redact",
 	       "packets held exceed %zu bytes: a direction is zeroed",
 	       s->cfg.max_held_bytes);
@@ -629,7 +710,18 @@ int tw_session_pop(struct tw_session *s, struct tw_out *out)
 		uint8_t *o = realloc(s->orig, h->caplen);
 
 		if (!o) {
+			/* It still comes out, all zeros, as the original
+			 * (which cannot be kept). */
 			memset(h->data, 0, h->caplen);
+			*out = (struct tw_out){ .iface = h->iface,
+				                .linktype = h->linktype,
+				                .ts_ns = h->ts,
+				                .caplen = h->caplen,
+				                .wirelen = h->wirelen,
+				                .origlen = h->caplen,
+				                .offset = h->offset,
+				                .data = h->data,
+				                .orig = h->data };
 			s->last = h;
 			return TW_ENOMEM;
 		}
@@ -674,9 +766,46 @@ void tw_session_finish(struct tw_session *s)
 	}
 }
 
+void tw_session_print_limits(const struct tw_session_stats *ss, FILE *f,
+                             const char *indent)
+{
+	const struct tw_h2_stats *h = &ss->h2;
+
+	fprintf(f,
+	        "%slimits exceeded (zeroed): %" PRIu64
+	        " packets past flows, %" PRIu64
+	        " directions past flow_buffer, %" PRIu64
+	        " past held_buffer, %" PRIu64 " header blocks, %" PRIu64
+	        " messages, %" PRIu64 " JSON too deep, %" PRIu64
+	        " protobuf too deep\n",
+	        indent, ss->over_flows, ss->over_flow_buffer,
+	        ss->over_held_buffer, h->over_header_block, h->over_message,
+	        h->over_json_depth, h->over_pb_depth);
+}
+
+json_t *tw_session_limits_json(const struct tw_session_stats *ss)
+{
+	const struct tw_h2_stats *h = &ss->h2;
+
+	return json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "flows",
+	                 (json_int_t)ss->over_flows, "flow_buffer",
+	                 (json_int_t)ss->over_flow_buffer, "held_buffer",
+	                 (json_int_t)ss->over_held_buffer, "header_block",
+	                 (json_int_t)h->over_header_block, "message",
+	                 (json_int_t)h->over_message, "json_depth",
+	                 (json_int_t)h->over_json_depth, "protobuf_depth",
+	                 (json_int_t)h->over_pb_depth);
+}
+
 const struct tw_session_stats *tw_session_stats(const struct tw_session *s)
 {
 	return &s->st;
+}
+
+/* A policy built by hand, not parsed, may leave its limits at 0. */
+static uint64_t or_default(uint64_t v, uint64_t def)
+{
+	return v ? v : def;
 }
 
 int tw_session_new(struct tw_session **out, struct tw_redactor *r,
@@ -692,12 +821,16 @@ int tw_session_new(struct tw_session **out, struct tw_redactor *r,
 	s->pol = pol;
 	if (cfg)
 		s->cfg = *cfg;
+	/* What the caller leaves at 0 comes from the policy's limits. */
 	if (!s->cfg.max_flows)
-		s->cfg.max_flows = 1000000;
+		s->cfg.max_flows = (size_t)or_default(pol->lim.flows,
+		                                      TW_LIMIT_FLOWS_DEFAULT);
 	if (!s->cfg.max_dir_bytes)
-		s->cfg.max_dir_bytes = 32u << 20;
+		s->cfg.max_dir_bytes = (size_t)or_default(
+		        pol->lim.flow_buffer, TW_LIMIT_FLOW_BUFFER_DEFAULT);
 	if (!s->cfg.max_held_bytes)
-		s->cfg.max_held_bytes = 256u << 20;
+		s->cfg.max_held_bytes = (size_t)or_default(
+		        pol->lim.held_buffer, TW_LIMIT_HELD_BUFFER_DEFAULT);
 	if (!s->cfg.idle_ns)
 		s->cfg.idle_ns = 300 * (int64_t)1000000000;
 	memcpy(s->vkey, key->value, sizeof(s->vkey));

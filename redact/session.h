@@ -9,10 +9,12 @@
  * out-of-order segments wait for the gap to fill), and the byte stream
  * goes through the HTTP/2 redactor (h2.h) or, for a client that starts
  * with a request line, the HTTP/1.1 one (h1.h), which edit it in place
- * with same-length rewrites.  A packet is held until every byte of its
- * payload is final (a gRPC message split over many segments holds them
- * all until its last byte arrives), so the output needs memory for the
- * longest message in flight, bounded by the configuration.
+ * with same-length rewrites; an HTTP/1.1 connection upgraded to h2c
+ * (101 Switching Protocols) goes on through the HTTP/2 one.  A packet
+ * is held until every byte of its payload is final (a gRPC message
+ * split over many segments holds them all until its last byte
+ * arrives), so the output needs memory for the longest message in
+ * flight, bounded by the configuration.
  *
  * Memory is bounded per direction (max_dir_bytes) and in all
  * (max_held_bytes): past either, the direction that holds the oldest
@@ -34,6 +36,7 @@
 #ifndef TW_SESSION_H
 #define TW_SESSION_H
 
+#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -45,26 +48,31 @@
 #include "trace/packet.h"
 
 struct tw_session_cfg {
-	size_t max_flows;      /* followed TCP connections (0: 1 million) */
-	size_t max_dir_bytes;  /* buffered per direction (0: 32 MiB) */
-	size_t max_held_bytes; /* packets held in all (0: 256 MiB) */
+	/* 0: the policy's limits (flows, flow_buffer, held_buffer) */
+	size_t max_flows;      /* followed TCP connections */
+	size_t max_dir_bytes;  /* buffered per direction */
+	size_t max_held_bytes; /* packets held in all */
 	int64_t idle_ns; /* idle this long (capture time): ended (0: 5 min) */
 	FILE *l7;        /* the L7 trace (JSON Lines), or NULL */
 };
 
 struct tw_session_stats {
-	uint64_t tcp_flows;       /* connections followed */
-	uint64_t h2_flows;        /* ... found to be HTTP/2 */
-	uint64_t h1_flows;        /* ... found to be HTTP/1.1 */
-	uint64_t midstream_flows; /* a direction began without its SYN */
-	uint64_t other_flows;     /* not HTTP/2: payload zeroed */
-	uint64_t gap_flows;       /* a direction had a gap that stayed */
-	uint64_t failed_flows;    /* HTTP/2 that could not be followed */
-	uint64_t forced;          /* directions zeroed to free memory */
-	uint64_t closed_flows;    /* ended: FIN both ways, RST or idle */
-	uint64_t expired_flows;   /* ... of which idle */
-	uint64_t retransmitted;   /* payload bytes seen before */
-	uint64_t zeroed_bytes;    /* stream bytes zeroed for the above */
+	uint64_t tcp_flows;        /* connections followed */
+	uint64_t h2_flows;         /* ... found to be HTTP/2 */
+	uint64_t h1_flows;         /* ... found to be HTTP/1.1 */
+	uint64_t h2c_upgrades;     /* ... of which switched to HTTP/2 */
+	uint64_t midstream_flows;  /* a direction began without its SYN */
+	uint64_t other_flows;      /* not HTTP/2: payload zeroed */
+	uint64_t gap_flows;        /* a direction had a gap that stayed */
+	uint64_t failed_flows;     /* HTTP/2 that could not be followed */
+	uint64_t forced;           /* directions zeroed to free memory: */
+	uint64_t over_flow_buffer; /* ... past limits.flow_buffer */
+	uint64_t over_held_buffer; /* ... past limits.held_buffer */
+	uint64_t over_flows;       /* packets past limits.flows: zeroed */
+	uint64_t closed_flows;     /* ended: FIN both ways, RST or idle */
+	uint64_t expired_flows;    /* ... of which idle */
+	uint64_t retransmitted;    /* payload bytes seen before */
+	uint64_t zeroed_bytes;     /* stream bytes zeroed for the above */
 	struct tw_h2_stats h2;
 };
 
@@ -102,6 +110,13 @@ int tw_session_pop(struct tw_session *s, struct tw_out *out);
 void tw_session_finish(struct tw_session *s);
 
 const struct tw_session_stats *tw_session_stats(const struct tw_session *s);
+
+/* The policy's limits met, for summaries: "limits exceeded (zeroed):
+ * N packets past flows, ..." on one line after indent, and the same
+ * counts as a JSON object {"flows": N, ...}. */
+void tw_session_print_limits(const struct tw_session_stats *ss, FILE *f,
+                             const char *indent);
+json_t *tw_session_limits_json(const struct tw_session_stats *ss);
 
 void tw_session_free(struct tw_session *s);
 

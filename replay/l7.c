@@ -128,6 +128,7 @@ static const char *const outcome_names[TW_L7_OUTCOMES] = {
 	[TW_L7_RESET] = "reset",
 	[TW_L7_TIMEOUT] = "timeout",
 	[TW_L7_PROTOCOL] = "protocol_error",
+	[TW_L7_CANCELLED] = "cancelled",
 };
 
 const char *tw_l7_outcome_name(enum tw_l7_outcome o)
@@ -138,7 +139,7 @@ const char *tw_l7_outcome_name(enum tw_l7_outcome o)
 bool tw_l7_outcome_transport(enum tw_l7_outcome o)
 {
 	return o == TW_L7_CONNECT || o == TW_L7_TLS || o == TW_L7_RESET ||
-	       o == TW_L7_TIMEOUT;
+	       o == TW_L7_TIMEOUT || o == TW_L7_CANCELLED;
 }
 
 enum tw_l7_outcome tw_l7_classify(int status, int grpc_status, bool grpc)

@@ -17,6 +17,13 @@
 #include "replay/schedule.h"
 #include "trace/error.h"
 
+/* A gRPC request message: where it ends in the body, and when it was
+ * sent, in ns after the exchange's start. */
+struct tw_l7_msg {
+	size_t end;
+	int64_t t_ns;
+};
+
 struct tw_l7_header {
 	char *name; /* lower case, as HTTP/2 sends it */
 	char *value;
@@ -34,8 +41,16 @@ struct tw_l7_exchange {
 	char *path;       /* ":path" */
 	struct tw_l7_header *hdrs; /* regular request headers */
 	size_t nhdrs;
-	uint8_t *body; /* request body, decoded */
-	size_t body_len;
+	/* The request body, decoded: body_len bytes in all, of which the
+	 * first body_have are in body and the rest are zeros (an omitted
+	 * or cut body), made as they are sent, never held whole. */
+	uint8_t *body;
+	size_t body_len, body_have;
+	/* The body's gRPC messages with their recorded times (the trace's
+	 * request.body.messages), non-decreasing; NULL when the trace has
+	 * none or every one was sent at the start: the body goes at once. */
+	struct tw_l7_msg *msgs;
+	size_t nmsgs;
 	int status;      /* recorded ":status", 0 when unknown */
 	int grpc_status; /* recorded grpc-status, -1 when none */
 	bool grpc;       /* content-type application/grpc* */
@@ -76,6 +91,17 @@ int tw_l7_trace_add_line(struct tw_l7_trace *t, const char *name,
 
 /* Sorts the exchanges by start time, keeping file order among equals. */
 void tw_l7_trace_sort(struct tw_l7_trace *t);
+
+/*
+ * --max-gap: moves the exchanges of a sorted trace earlier so that no
+ * idle gap between two successive start times exceeds max_gap_ns (> 0),
+ * as packet replay does; the order is kept.  Returns how many gaps were
+ * cut.
+ */
+uint64_t tw_l7_trace_cap_gaps(struct tw_l7_trace *t, int64_t max_gap_ns);
+
+/* The trace's span: last start time minus the first (0 when empty). */
+int64_t tw_l7_trace_span(const struct tw_l7_trace *t);
 
 void tw_l7_trace_free(struct tw_l7_trace *t);
 
@@ -132,14 +158,17 @@ enum tw_l7_outcome {
 	TW_L7_RESET,      /* RST_STREAM, GOAWAY, or the connection lost */
 	TW_L7_TIMEOUT,    /* no complete answer within --timeout */
 	TW_L7_PROTOCOL,   /* an answer that makes no sense (no status,
-	                       gRPC without grpc-status) */
+	                       gRPC without grpc-status), or a server that
+	                       does not speak HTTP/2 (GOAWAY with an error,
+	                       bad frames) */
+	TW_L7_CANCELLED,  /* in flight when the run was interrupted */
 	TW_L7_OUTCOMES
 };
 
 /* "ok", "http_4xx", ... for counters and labels. */
 const char *tw_l7_outcome_name(enum tw_l7_outcome o);
 
-/* Whether an outcome is a transport error (no answer). */
+/* Whether an outcome is a transport error or a cancel (no answer). */
 bool tw_l7_outcome_transport(enum tw_l7_outcome o);
 
 /*

@@ -10,6 +10,7 @@
  * pointer to it (the stream's user data is cleared and the stream reset).
  */
 #include <errno.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -49,6 +50,9 @@ struct conn {
 	bool out_armed;          /* EPOLLOUT wanted */
 	bool closing;            /* GOAWAY sent: close once it is out */
 	bool failing;            /* conn_fail() is walking its requests */
+	bool proto;              /* a GOAWAY with an error went either way:
+	                            the server does not speak HTTP/2 well */
+	char h2err[96];          /* nghttp2's first complaint, "" if none */
 	size_t slot;             /* index in slots[] or fixed[] */
 	bool dirty;              /* on the run's list of conns to flush */
 	struct conn *dirty_next;
@@ -66,8 +70,16 @@ struct req {
 	bool released;  /* its due time came */
 	int status, grpc_status;
 	size_t body_off;
+	/* Paced gRPC messages (ex->msgs): the body is sent up to allowed,
+	 * the end of the messages whose time came; the next one, msg_next,
+	 * is due at msg_due.  Requests with messages still to come are on
+	 * the run's paced list. */
+	size_t allowed, msg_next;
+	int64_t msg_due;
+	bool paced;
 	struct req *prev, *next;   /* the run's live list */
 	struct req *cprev, *cnext; /* the connection's list */
+	struct req *pprev, *pnext; /* the run's paced list */
 };
 
 /* A slot: the connection a recorded connection (and copy) maps to. */
@@ -105,12 +117,15 @@ struct run {
 	uint64_t rr;
 	struct req *head, *tail; /* live requests, due order */
 	struct req *release;     /* first not yet released */
+	struct req *paced;       /* submitted, with messages still to come */
 	struct conn *conns;
 	struct conn *dirty; /* ready connections with requests to send */
 	uint64_t nassigned; /* released */
 	uint64_t nlive;     /* assigned, not finished */
 	bool blocked;       /* assignment waits for --max-inflight */
+	bool no_pwait2;     /* epoll_pwait2 is missing: epoll_wait (ms) */
 	int64_t next_tick;
+	char prefix[256]; /* --target's path, put before every path */
 };
 
 static int64_t now_ns(void)
@@ -135,6 +150,54 @@ void tw_l7_cfg_default(struct tw_l7_cfg *cfg)
 
 static void conn_maybe_close(struct conn *c);
 
+static void paced_unlink(struct run *r, struct req *q)
+{
+	if (!q->paced)
+		return;
+	if (q->pprev)
+		q->pprev->pnext = q->pnext;
+	else
+		r->paced = q->pnext;
+	if (q->pnext)
+		q->pnext->pprev = q->pprev;
+	q->paced = false;
+	q->pprev = q->pnext = NULL;
+}
+
+/* When message k of q is due: its recorded time after the request's due
+ * time, divided by the speedup (at once under --topspeed). */
+static int64_t msg_due(const struct run *r, const struct req *q, size_t k)
+{
+	int64_t off = tw_l7_due_ns(q->ex->msgs[k].t_ns, 0, r->cfg->speedup);
+
+	if (r->cfg->topspeed || off < 0 || off > INT64_MAX - q->due)
+		return q->due;
+	return q->due + off;
+}
+
+/* Lets q's body go up to the end of every message due by now, and keeps
+ * q on the paced list while messages are still to come. */
+static void pace(struct run *r, struct req *q, int64_t now)
+{
+	const struct tw_l7_exchange *ex = q->ex;
+
+	while (q->msg_next < ex->nmsgs && msg_due(r, q, q->msg_next) <= now)
+		q->allowed = ex->msgs[q->msg_next++].end;
+	if (q->msg_next == ex->nmsgs) {
+		q->allowed = ex->body_len;
+		paced_unlink(r, q);
+		return;
+	}
+	q->msg_due = msg_due(r, q, q->msg_next);
+	if (!q->paced) {
+		q->paced = true;
+		q->pnext = r->paced;
+		if (r->paced)
+			r->paced->pprev = q;
+		r->paced = q;
+	}
+}
+
 static void req_unlink(struct run *r, struct req *q)
 {
 	struct conn *c = q->c;
@@ -155,6 +218,7 @@ static void req_unlink(struct run *r, struct req *q)
 		c->reqs = q->cnext;
 	if (q->cnext)
 		q->cnext->cprev = q->cprev;
+	paced_unlink(r, q);
 	c->nreqs--;
 	r->nlive--;
 }
@@ -288,12 +352,16 @@ static int conn_read(struct conn *c)
 				return 0;
 		}
 		if (n <= 0) {
-			conn_fail(c, TW_L7_RESET,
-			          n ? "read failed" : "closed by the server");
+			conn_fail(c, c->proto ? TW_L7_PROTOCOL : TW_L7_RESET,
+			          c->h2err[0] ? c->h2err
+			          : n         ? "read failed"
+			                      : "closed by the server");
 			return -1;
 		}
 		if (nghttp2_session_mem_recv(c->h2, buf, (size_t)n) < 0) {
-			conn_fail(c, TW_L7_PROTOCOL, "HTTP/2 protocol error");
+			conn_fail(c, TW_L7_PROTOCOL,
+			          c->h2err[0] ? c->h2err
+			                      : "HTTP/2 protocol error");
 			return -1;
 		}
 	}
@@ -346,11 +414,80 @@ static int on_close(nghttp2_session *s, int32_t id, uint32_t err, void *arg)
 	if (!q)
 		return 0;
 	q->stream = 0; /* the stream is gone: nothing to clear */
-	req_finish(
-	        c->run, q,
-	        err ? TW_L7_RESET
-	            : tw_l7_classify(q->status, q->grpc_status, q->ex->grpc));
+	if (err) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "stream closed: %s",
+		         nghttp2_http2_strerror(err));
+		tw_l7_stats_reason(c->run->st,
+		                   c->proto ? TW_L7_PROTOCOL : TW_L7_RESET,
+		                   c->h2err[0] ? c->h2err : why);
+	}
+	req_finish(c->run, q,
+	           err ? (c->proto ? TW_L7_PROTOCOL : TW_L7_RESET)
+	               : tw_l7_classify(q->status, q->grpc_status,
+	                                q->ex->grpc));
 	return 0;
+}
+
+/* A GOAWAY with an error code, sent (nghttp2 found the server's bytes
+ * are not HTTP/2) or received: the connection's requests are protocol
+ * errors, now, not timeouts later. */
+static void goaway_seen(struct conn *c, const nghttp2_frame *f, bool sent)
+{
+	if (f->hd.type != NGHTTP2_GOAWAY ||
+	    f->goaway.error_code == NGHTTP2_NO_ERROR)
+		return;
+	c->proto = true;
+	if (!c->h2err[0])
+		snprintf(c->h2err, sizeof(c->h2err), "GOAWAY %s: %s",
+		         sent ? "sent" : "from the server",
+		         nghttp2_http2_strerror(f->goaway.error_code));
+}
+
+static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f,
+                         void *arg)
+{
+	(void)s;
+	goaway_seen(arg, f, true);
+	return 0;
+}
+
+static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
+                         void *arg)
+{
+	(void)s;
+	goaway_seen(arg, f, false);
+	return 0;
+}
+
+/* nghttp2's words for what went wrong ("... expected SETTINGS frame"). */
+static int on_error(nghttp2_session *s, int code, const char *msg,
+                    size_t len, void *arg)
+{
+	struct conn *c = arg;
+
+	(void)s;
+	(void)code;
+	if (!c->h2err[0])
+		snprintf(c->h2err, sizeof(c->h2err), "%.*s",
+		         (int)(len < sizeof(c->h2err) ? len
+		                                      : sizeof(c->h2err) - 1),
+		         msg);
+	return 0;
+}
+
+/* Body bytes [off, off + n): those the trace held, then zeros. */
+static void body_copy(const struct tw_l7_exchange *ex, size_t off,
+                      uint8_t *buf, size_t n)
+{
+	size_t have = off < ex->body_have ? ex->body_have - off : 0;
+
+	if (have > n)
+		have = n;
+	if (have)
+		memcpy(buf, ex->body + off, have);
+	memset(buf + have, 0, n - have);
 }
 
 static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
@@ -367,10 +504,12 @@ static ssize_t read_body(nghttp2_session *s, int32_t id, uint8_t *buf,
 		*flags |= NGHTTP2_DATA_FLAG_EOF;
 		return 0;
 	}
-	n = q->ex->body_len - q->body_off;
+	if (q->body_off == q->allowed && q->allowed < q->ex->body_len)
+		return NGHTTP2_ERR_DEFERRED; /* the next message's time */
+	n = q->allowed - q->body_off;
 	if (n > len)
 		n = len;
-	memcpy(buf, q->ex->body + q->body_off, n);
+	body_copy(q->ex, q->body_off, buf, n);
 	q->body_off += n;
 	c->run->st->bytes_out += n;
 	if (q->body_off == q->ex->body_len)
@@ -387,6 +526,11 @@ static int make_callbacks(struct run *r)
 	                                                          on_data);
 	nghttp2_session_callbacks_set_on_stream_close_callback(r->cbs,
 	                                                       on_close);
+	nghttp2_session_callbacks_set_on_frame_send_callback(r->cbs,
+	                                                     on_frame_send);
+	nghttp2_session_callbacks_set_on_frame_recv_callback(r->cbs,
+	                                                     on_frame_recv);
+	nghttp2_session_callbacks_set_error_callback2(r->cbs, on_error);
 	return 0;
 }
 
@@ -426,38 +570,66 @@ static bool dropped(const struct tw_l7_cfg *cfg, const char *n)
 	((nghttp2_nv){ (uint8_t *)(n), (uint8_t *)(v), strlen(n), (vl), \
 	               NGHTTP2_NV_FLAG_NONE })
 
+/* The :authority sent: --set-header ':authority:X', else the recorded
+ * one under --keep-authority, else the target's. */
+static const char *authority_of(const struct run *r,
+                                const struct tw_l7_exchange *ex)
+{
+	const struct tw_l7_cfg *cfg = r->cfg;
+
+	for (size_t i = cfg->nset; i-- > 0;)
+		if (!strcmp(cfg->set_hdrs[i].name, ":authority"))
+			return cfg->set_hdrs[i].value;
+	return cfg->keep_authority && ex->authority ? ex->authority
+	                                            : r->authority;
+}
+
 static int submit(struct conn *c, struct req *q)
 {
 	struct run *r = c->run;
 	const struct tw_l7_exchange *ex = q->ex;
 	const struct tw_l7_cfg *cfg = r->cfg;
 	nghttp2_nv *nv = malloc((4 + ex->nhdrs + cfg->nset) * sizeof(*nv));
-	const char *auth = cfg->keep_authority && ex->authority ? ex->authority
-	                                                        : r->authority;
+	const char *auth = authority_of(r, ex);
 	nghttp2_data_provider dp = { .source.ptr = q,
 		                     .read_callback = read_body };
-	size_t n = 0;
+	size_t n = 0, plen = strlen(r->prefix);
+	char *path = malloc(plen + strlen(ex->path) + 1);
 	int32_t id;
 
-	if (!nv)
+	if (!nv || !path) {
+		free(nv);
+		free(path);
 		return TW_ENOMEM;
+	}
+	/* The target's path before every path; "*" (OPTIONS) is no path. */
+	if (!strcmp(ex->path, "*"))
+		plen = 0;
+	memcpy(path, r->prefix, plen);
+	strcpy(path + plen, ex->path);
 	nv[n++] = NV(":method", ex->method, strlen(ex->method));
 	nv[n++] = NV(":scheme", r->scheme, strlen(r->scheme));
 	nv[n++] = NV(":authority", auth, strlen(auth));
-	nv[n++] = NV(":path", ex->path, strlen(ex->path));
+	nv[n++] = NV(":path", path, strlen(path));
 	for (size_t i = 0; i < ex->nhdrs; i++)
 		if (!hop_by_hop(&ex->hdrs[i]) &&
 		    !dropped(cfg, ex->hdrs[i].name))
 			nv[n++] = NV(ex->hdrs[i].name, ex->hdrs[i].value,
 			             ex->hdrs[i].value_len);
 	for (size_t i = 0; i < cfg->nset; i++)
-		nv[n++] = NV(cfg->set_hdrs[i].name, cfg->set_hdrs[i].value,
-		             cfg->set_hdrs[i].value_len);
-	/* TODO(#8): the trace keeps no per-message times (L7TRACE.md), so
-	 * a streaming gRPC call sends all its messages at once. */
+		if (cfg->set_hdrs[i].name[0] != ':')
+			nv[n++] = NV(cfg->set_hdrs[i].name,
+			             cfg->set_hdrs[i].value,
+			             cfg->set_hdrs[i].value_len);
+	q->allowed = ex->body_len;
+	if (ex->msgs) { /* a streaming call: each message at its time */
+		q->allowed = 0;
+		pace(r, q, now_ns());
+	}
 	id = nghttp2_submit_request(c->h2, NULL, nv, n,
 	                            ex->body_len ? &dp : NULL, q);
 	free(nv);
+	free(path);
 	if (id < 0)
 		return TW_EINTERNAL;
 	q->stream = id;
@@ -532,6 +704,7 @@ static void conn_fail(struct conn *c, enum tw_l7_outcome o, const char *why)
 		return;
 	tw_log(TW_LOG_INFO, "l7", "connection to %s: %s", c->run->authority,
 	       why);
+	tw_l7_stats_reason(c->run->st, o, why);
 	c->fail = o;
 	conn_shut(c);
 	c->failing = true;
@@ -656,6 +829,15 @@ static void connected(struct conn *c)
 		conn_ready(c);
 }
 
+/* Why a connection could not even start, from errno. */
+static void conn_refused(struct run *r, const char *what)
+{
+	char why[TW_L7_REASON_LEN];
+
+	snprintf(why, sizeof(why), "%s: %s", what, strerror(errno));
+	tw_l7_stats_reason(r->st, TW_L7_CONNECT, why);
+}
+
 static struct conn *conn_new(struct run *r)
 {
 	struct conn *c = calloc(1, sizeof(*c));
@@ -675,6 +857,7 @@ static struct conn *conn_new(struct run *r)
 	c->fd = socket(r->addr.ss_family,
 	               SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0 || epoll_ctl(r->ep, EPOLL_CTL_ADD, c->fd, &ev) < 0) {
+		conn_refused(r, "socket");
 		if (c->fd >= 0)
 			close(c->fd);
 		c->fd = -1;
@@ -685,6 +868,7 @@ static struct conn *conn_new(struct run *r)
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, (struct sockaddr *)&r->addr, r->addrlen) < 0 &&
 	    errno != EINPROGRESS) {
+		conn_refused(r, "connect");
 		c->state = C_DEAD; /* reported as its requests come due */
 		c->fail = TW_L7_CONNECT;
 		epoll_ctl(r->ep, EPOLL_CTL_DEL, c->fd, NULL);
@@ -713,7 +897,14 @@ static void conn_event(struct conn *c, uint32_t ev)
 	if (c->closing && !c->out_len && !nghttp2_session_want_write(c->h2)) {
 		conn_shut(c);
 		conn_maybe_close(c);
+		return;
 	}
+	/* nghttp2 ended the session itself (the server's bytes were not
+	 * HTTP/2, or it said GOAWAY): its streams will not be answered. */
+	if (!c->closing && !c->out_len && !nghttp2_session_want_read(c->h2) &&
+	    !nghttp2_session_want_write(c->h2))
+		conn_fail(c, c->proto ? TW_L7_PROTOCOL : TW_L7_RESET,
+		          c->h2err[0] ? c->h2err : "the session ended");
 }
 
 /* ---- the plan ---- */
@@ -945,6 +1136,41 @@ static void release(struct run *r, int64_t now)
 	flush_dirty(r);
 }
 
+/* Resumes the paced requests whose next message's time came. */
+static void pace_due(struct run *r, int64_t now)
+{
+	struct req *q, *next;
+
+	for (q = r->paced; q; q = next) {
+		struct conn *c = q->c;
+
+		next = q->pnext;
+		if (q->msg_due > now)
+			continue;
+		pace(r, q, now);
+		if (!q->stream || c->state != C_READY)
+			continue;
+		nghttp2_session_resume_data(c->h2, q->stream);
+		if (!c->dirty) {
+			c->dirty = true;
+			c->dirty_next = r->dirty;
+			r->dirty = c;
+		}
+	}
+	flush_dirty(r);
+}
+
+/* The earliest time a paced message is due, INT64_MAX when none. */
+static int64_t next_paced(const struct run *r)
+{
+	int64_t t = INT64_MAX;
+
+	for (const struct req *q = r->paced; q; q = q->pnext)
+		if (q->msg_due < t)
+			t = q->msg_due;
+	return t;
+}
+
 /* Requests past due + timeout. */
 static void expire(struct run *r, int64_t now)
 {
@@ -969,12 +1195,98 @@ static void expire(struct run *r, int64_t now)
 
 /* ---- set-up ---- */
 
+/* The port of --target: 1 to 65535, digits only. */
+static int target_port(struct run *r, const char *url, const char *p,
+                       size_t n, char *port, size_t len)
+{
+	unsigned long v = 0;
+
+	for (size_t i = 0; i < n && v <= 65535; i++) {
+		if (p[i] < '0' || p[i] > '9')
+			v = 0, i = n;
+		else
+			v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	if (!n || !v || v > 65535)
+		return tw_errf(r->eb, TW_EINVAL,
+		               "--target '%s': port '%.*s' is not 1-65535", url,
+		               (int)(n < 16 ? n : 16), p);
+	snprintf(port, len, "%lu", v);
+	return 0;
+}
+
+/* --target's path: kept (trailing '/' dropped) and put before every
+ * recorded path; a query or a fragment is refused. */
+static int target_prefix(struct run *r, const char *url, const char *path)
+{
+	size_t n = strlen(path);
+
+	if (strpbrk(path, "?#"))
+		return tw_errf(r->eb, TW_EINVAL,
+		               "--target '%s': a query or fragment cannot "
+		               "prefix every path",
+		               url);
+	while (n && path[n - 1] == '/')
+		n--;
+	if (n >= sizeof(r->prefix))
+		return tw_errf(r->eb, TW_EINVAL,
+		               "--target '%s': path over %zu bytes", url,
+		               sizeof(r->prefix) - 1);
+	memcpy(r->prefix, path, n);
+	r->prefix[n] = '\0';
+	return 0;
+}
+
+/* HOST, [V6ADDR], HOST:PORT or [V6ADDR]:PORT (n bytes at p) into
+ * r->host and port. */
+static int target_hostport(struct run *r, const char *url, const char *p,
+                           size_t n, char *port, size_t plen)
+{
+	const char *host = p, *end = p + n, *colon;
+	size_t hl;
+
+	if (memchr(p, '@', n))
+		return tw_errf(r->eb, TW_EINVAL,
+		               "--target '%s': user@ is not supported (send "
+		               "credentials with --set-header)",
+		               url);
+	if (*p == '[') {
+		const char *rb = memchr(p, ']', n);
+
+		if (!rb)
+			return tw_errf(r->eb, TW_EINVAL,
+			               "--target '%s': no ']' after the IPv6 "
+			               "address ([ADDR]:PORT)",
+			               url);
+		host = p + 1;
+		hl = (size_t)(rb - host);
+		colon = rb + 1 < end ? rb + 1 : NULL;
+		if (colon && *colon != ':')
+			return tw_errf(r->eb, TW_EINVAL,
+			               "--target '%s': want ':PORT' after ']'",
+			               url);
+	} else {
+		colon = memchr(p, ':', n);
+		hl = colon ? (size_t)(colon - p) : n;
+	}
+	if (!hl || hl >= sizeof(r->host))
+		return tw_errf(r->eb, TW_EINVAL, "--target '%s': no host", url);
+	memcpy(r->host, host, hl);
+	r->host[hl] = '\0';
+	snprintf(port, plen, "%s", r->scheme[4] == 's' ? "443" : "80");
+	if (colon)
+		return target_port(r, url, colon + 1,
+		                   (size_t)(end - colon - 1), port, plen);
+	return 0;
+}
+
+/* --target: http[s]://HOST[:PORT][/PATH] resolved into r. */
 static int parse_target(struct run *r, const char *url)
 {
-	const char *p, *host, *end;
+	const char *p;
 	char port[8];
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
-	size_t hl;
+	size_t n;
 	int rc;
 
 	if (!strncmp(url, "http://", 7)) {
@@ -987,33 +1299,22 @@ static int parse_target(struct run *r, const char *url)
 		return tw_errf(r->eb, TW_EINVAL,
 		               "--target '%s': want http:// or https://", url);
 	}
-	host = p;
-	if (*p == '[') {
-		end = strchr(p, ']');
-		if (!end)
-			return tw_errf(r->eb, TW_EINVAL, "--target '%s'", url);
-		host = p + 1;
-		hl = (size_t)(end - host);
-		p = end + 1;
-	} else {
-		hl = strcspn(p, ":/");
-		p += hl;
-	}
-	if (!hl || hl >= sizeof(r->host))
-		return tw_errf(r->eb, TW_EINVAL, "--target '%s': no host", url);
-	memcpy(r->host, host, hl);
-	r->host[hl] = '\0';
-	snprintf(port, sizeof(port), "%s", r->scheme[4] == 's' ? "443" : "80");
-	if (*p == ':')
-		snprintf(port, sizeof(port), "%.*s", (int)strcspn(p + 1, "/"),
-		         p + 1);
-	snprintf(r->authority, sizeof(r->authority), "%.*s",
-	         (int)strcspn(url + strlen(r->scheme) + 3, "/"),
-	         url + strlen(r->scheme) + 3);
+	n = strcspn(p, "/?#");
+	if (p[n] == '?' || p[n] == '#')
+		return tw_errf(r->eb, TW_EINVAL,
+		               "--target '%s': a query or fragment cannot "
+		               "prefix every path",
+		               url);
+	rc = target_hostport(r, url, p, n, port, sizeof(port));
+	if (rc >= 0)
+		rc = target_prefix(r, url, p + n);
+	if (rc < 0)
+		return rc;
+	snprintf(r->authority, sizeof(r->authority), "%.*s", (int)n, p);
 	rc = getaddrinfo(r->host, port, &hints, &ai);
 	if (rc)
-		return tw_errf(r->eb, TW_EINVAL, "--target '%s': %s", url,
-		               gai_strerror(rc));
+		return tw_errf(r->eb, TW_EINVAL, "--target '%s': %s: %s", url,
+		               r->host, gai_strerror(rc));
 	memcpy(&r->addr, ai->ai_addr, ai->ai_addrlen);
 	r->addrlen = ai->ai_addrlen;
 	freeaddrinfo(ai);
@@ -1107,7 +1408,17 @@ static int wait_io(struct run *r, int64_t deadline)
 		d = 0;
 	ts.tv_sec = d / 1000000000;
 	ts.tv_nsec = d % 1000000000;
-	n = epoll_pwait2(r->ep, ev, MAX_EVENTS, &ts, NULL);
+	n = r->no_pwait2 ? -1 : epoll_pwait2(r->ep, ev, MAX_EVENTS, &ts, NULL);
+	if (r->no_pwait2 || (n < 0 && errno == ENOSYS)) {
+		/* Before Linux 5.11 (or under valgrind): milliseconds,
+		 * rounded up so that a wake-up is never early. */
+		if (!r->no_pwait2)
+			tw_log(TW_LOG_INFO, "l7",
+			       "epoll_pwait2 unavailable: waiting in ms");
+		r->no_pwait2 = true;
+		n = epoll_wait(r->ep, ev, MAX_EVENTS,
+		               (int)min64((d + 999999) / 1000000, INT_MAX));
+	}
 	if (n < 0 && errno != EINTR)
 		return tw_errf(r->eb, TW_EIO, "epoll: %s", strerror(errno));
 	for (int i = 0; i < n; i++)
@@ -1125,19 +1436,53 @@ static void tick(struct run *r, int64_t now)
 		r->cfg->tick(r->st, r->cfg->tick_arg);
 }
 
+/*
+ * A signal: every live request is cancelled (RST_STREAM CANCEL, best
+ * effort) and counted as such, so the run ends now, not after
+ * --timeout.
+ */
+static void cancel_all(struct run *r)
+{
+	while (r->head) {
+		struct req *q = r->head;
+		struct conn *c = q->c;
+
+		if (q->stream && c->h2 && c->state == C_READY) {
+			nghttp2_session_set_stream_user_data(c->h2, q->stream,
+			                                     NULL);
+			nghttp2_submit_rst_stream(c->h2, NGHTTP2_FLAG_NONE,
+			                          q->stream, NGHTTP2_CANCEL);
+			if (!c->dirty) {
+				c->dirty = true;
+				c->dirty_next = r->dirty;
+				r->dirty = c;
+			}
+		}
+		q->stream = 0;
+		req_finish(r, q, TW_L7_CANCELLED);
+	}
+	flush_dirty(r);
+	r->plan_done = true;
+	r->st->interrupted = true;
+}
+
 static int loop(struct run *r)
 {
 	int rc = 0;
 
 	while (rc >= 0) {
 		int64_t now = now_ns(), wake;
-		bool stopping = r->cfg->stop && *r->cfg->stop;
 
-		if (stopping || (r->cfg->duration_ns &&
-		                 now - r->start >= r->cfg->duration_ns))
+		if (r->cfg->stop && *r->cfg->stop) {
+			cancel_all(r);
+			break;
+		}
+		if (r->cfg->duration_ns &&
+		    now - r->start >= r->cfg->duration_ns)
 			r->plan_done = true;
 		rc = assign(r, now + r->cfg->lead_ns);
 		release(r, now);
+		pace_due(r, now);
 		expire(r, now);
 		tick(r, now);
 		if (r->plan_done && !r->head)
@@ -1148,8 +1493,7 @@ static int loop(struct run *r)
 			             max64(r->release->due, rate_slot(r)));
 		if (r->head)
 			wake = min64(wake, r->head->due + r->cfg->timeout_ns);
-		if (stopping) /* a second chance for answers in flight */
-			wake = min64(wake, now + 100000000);
+		wake = min64(wake, next_paced(r));
 		if (rc >= 0)
 			rc = wait_io(r, wake);
 	}

@@ -9,9 +9,13 @@
  * that due time to the end of the response, so a slow server cannot hide
  * its slowness by slowing the sender down (no coordinated omission); a
  * request handed to its connection more than late_ns after it was due is
- * counted late.  A request is assigned to its connection lead_ns before it
- * is due, so the connection (TCP, TLS) is made ahead, as the recorded
- * client had made it before its first request.
+ * counted late.  A streaming gRPC call whose trace has per-message
+ * times (L7TRACE.md, request.body.messages) sends message i at its due
+ * time + t_i / speedup, holding its DATA back until then (at once under
+ * topspeed); without them the whole body goes at once.  A request is
+ * assigned to its connection lead_ns before it is due, so the connection
+ * (TCP, TLS) is made ahead, as the recorded client had made it before
+ * its first request.
  */
 #ifndef TW_L7_CLIENT_H
 #define TW_L7_CLIENT_H

@@ -105,6 +105,12 @@ static void row(FILE *f, const char *name, const struct tw_hist *h,
 	fputs("<tr><td>", f);
 	html(f, name);
 	fprintf(f, "</td><td>%llu</td>", (unsigned long long)outcome[TW_L7_OK]);
+	if (!h->count) { /* no answer: no latency, not 0 */
+		fputs("<td>-</td><td>-</td><td>-</td><td>-</td><td>-</td>"
+		      "</tr>\n",
+		      f);
+		return;
+	}
 	for (int i = 0; i < 4; i++)
 		fprintf(f, "<td>%.3f</td>",
 		        (double)tw_hist_percentile(h, q[i]) / 1e6);
@@ -146,6 +152,13 @@ static void body(FILE *f, const struct tw_l7_stats *st, const char *trace,
 		row(f, st->routes[i].name, &st->routes[i].latency,
 		    st->routes[i].outcome);
 	fputs("</table>\n</body></html>\n", f);
+}
+
+int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st,
+                     const char *trace, const char *target)
+{
+	body(f, st, trace, target);
+	return fflush(f) || ferror(f) ? -1 : 0;
 }
 
 int tw_l7_report_write(const char *path, const struct tw_l7_stats *st,

@@ -7,6 +7,8 @@
 #ifndef TW_L7_REPORT_H
 #define TW_L7_REPORT_H
 
+#include <stdio.h>
+
 #include "replay/l7_stats.h"
 #include "trace/error.h"
 
@@ -17,5 +19,11 @@
 int tw_l7_report_write(const char *path, const struct tw_l7_stats *st,
                        const char *trace, const char *target,
                        struct tw_errbuf *eb);
+
+/* The same into f, opened by the caller (a temporary file made before
+ * the run, so an unwritable place is found then).  Returns 0, or -1
+ * when a write failed (errno). */
+int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st,
+                     const char *trace, const char *target);
 
 #endif

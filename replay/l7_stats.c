@@ -74,6 +74,13 @@ int tw_l7_stats_finish(struct tw_l7_stats *st, const char *route,
 	return 0;
 }
 
+void tw_l7_stats_reason(struct tw_l7_stats *st, enum tw_l7_outcome o,
+                        const char *why)
+{
+	if ((unsigned)o < TW_L7_OUTCOMES && !st->reason[o][0] && why)
+		snprintf(st->reason[o], sizeof(st->reason[o]), "%s", why);
+}
+
 void tw_l7_stats_sent(struct tw_l7_stats *st, int64_t lateness_ns)
 {
 	st->sent++;
@@ -124,6 +131,18 @@ static json_t *routes_json(const struct tw_l7_stats *st)
 		                     "latency", hist_json(&r->latency)));
 	}
 	return a;
+}
+
+/* The first reason of each failed outcome that has one. */
+static json_t *reasons_json(const struct tw_l7_stats *st)
+{
+	json_t *o = json_object();
+
+	for (int i = 0; i < TW_L7_OUTCOMES; i++)
+		if (st->reason[i][0])
+			json_object_set_new(o, tw_l7_outcome_name(i),
+			                    json_string(st->reason[i]));
+	return o;
 }
 
 static json_t *codes_json(const struct tw_l7_stats *st)
@@ -190,6 +209,8 @@ json_t *tw_l7_stats_json(const struct tw_l7_stats *st, const char *target)
 	json_object_set_new(o, "latency", hist_json(&st->latency));
 	json_object_set_new(o, "lateness", hist_json(&st->lateness));
 	json_object_set_new(o, "routes", routes_json(st));
+	json_object_set_new(o, "interrupted", json_boolean(st->interrupted));
+	json_object_set_new(o, "reasons", reasons_json(st));
 	return o;
 }
 

@@ -17,6 +17,7 @@
 /* Routes beyond this many share the route "(other)". */
 #define TW_L7_MAX_ROUTES 64
 #define TW_L7_ROUTE_LEN 96
+#define TW_L7_REASON_LEN 160
 /* grpc-status codes counted one by one (0-16); others share the last. */
 #define TW_L7_GRPC_CODES 18
 
@@ -48,7 +49,15 @@ struct tw_l7_stats {
 	struct tw_hist lateness; /* ns, actual minus intended send */
 	struct tw_l7_route_stats *routes; /* nroutes (owned) */
 	size_t nroutes;
+	bool interrupted; /* stopped by a signal, in-flight cancelled */
+	/* The first reason given for each outcome of a failed connection
+	 * or stream ("connect: Connection refused"), "" when none. */
+	char reason[TW_L7_OUTCOMES][TW_L7_REASON_LEN];
 };
+
+/* Keeps why as the reason of outcome o, when o has none yet. */
+void tw_l7_stats_reason(struct tw_l7_stats *st, enum tw_l7_outcome o,
+                        const char *why);
 
 /* Zeroes st and sets the histograms up; late_ns is the lateness that
  * counts a request as late. */

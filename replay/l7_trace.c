@@ -7,9 +7,15 @@
  *   start_ns (integer, required), method and path (strings, required),
  *   conn (integer or string: the recorded connection), scheme, authority,
  *   request.headers ([[name, value], ...], pseudo-headers skipped),
- *   request.body {encoding: utf8|base64|omitted|none, data, size},
+ *   request.body {encoding: utf8|base64|omitted|none, data, size,
+ *   messages: [{t_ns, size}, ...] (gRPC: per-message times)},
  *   response.status (integer), grpc_status (string or integer).
  * A line without "conn" gets a connection of its own.
+ *
+ * Every exchange is re-issued as HTTP/2, whatever its "proto" ("h2c" or
+ * "http/1.1"): the header fields that are specific to an HTTP/1.1
+ * connection, which HTTP/2 forbids (RFC 9113 section 8.2.2), are left
+ * out here, and "host" gives the authority when the line has none.
  */
 #include <errno.h>
 #include <jansson.h>
@@ -20,10 +26,16 @@
 #include <strings.h>
 
 #include "replay/l7.h"
+#include "trace/bytes.h"
 #include "trace/log.h"
 
-/* An omitted body is sent as zeros of its recorded size, up to this. */
+/* A gRPC body cut by the writer is made whole again with copies of its
+ * messages, held in memory, up to this; zeros (an omitted body, a cut
+ * body that is not gRPC) are made as they are sent, up to ZEROS_MAX. */
 #define OMITTED_MAX (16u << 20)
+#define ZEROS_MAX ((json_int_t)1 << 40)
+/* The trace versions this reader knows ("v"). */
+#define TRACE_VERSION 1
 
 static char *dup_str(json_t *v)
 {
@@ -147,6 +159,18 @@ static int untruncate(struct tw_l7_exchange *ex, json_int_t size,
 
 	if (size <= 0 || (size_t)size <= ex->body_len)
 		return 0;
+	if (!ex->grpc || size > ZEROS_MAX) {
+		if (size > ZEROS_MAX)
+			return TW_ELIMIT;
+		ex->body_len = (size_t)size; /* zeros after body_have */
+		return 0;
+	}
+	if (size > OMITTED_MAX)
+		tw_log(TW_LOG_WARN, "l7",
+		       "line %llu: cut gRPC body of %lld bytes made whole up "
+		       "to %u bytes only",
+		       (unsigned long long)ex->line, (long long)size,
+		       OMITTED_MAX);
 	while (ex->grpc && done + 5 <= ex->body_len) {
 		n = 5 + ((size_t)ex->body[done + 1] << 24 |
 		         (size_t)ex->body[done + 2] << 16 |
@@ -160,9 +184,9 @@ static int untruncate(struct tw_l7_exchange *ex, json_int_t size,
 	if (!b)
 		return TW_ENOMEM;
 	ex->body = b;
-	if (!ex->grpc || !k) {
+	if (!k) {
 		memset(b + ex->body_len, 0, want - ex->body_len);
-		ex->body_len = want;
+		ex->body_len = ex->body_have = want;
 		return 0;
 	}
 	ex->body_len = done;
@@ -175,6 +199,7 @@ static int untruncate(struct tw_l7_exchange *ex, json_int_t size,
 		ex->body_len += n;
 		src = src + n >= done ? 0 : src + n;
 	}
+	ex->body_have = ex->body_len;
 	return 0;
 }
 
@@ -189,11 +214,14 @@ static int set_body(json_t *body, struct tw_l7_exchange *ex,
 	if (!json_is_object(body) || !enc || !strcmp(enc, "none"))
 		return 0;
 	if (!strcmp(enc, "omitted")) {
-		if (size <= 0 || size > OMITTED_MAX)
-			return 0;
-		ex->body = calloc(1, (size_t)size);
-		ex->body_len = (size_t)size;
-		return ex->body ? 0 : TW_ENOMEM;
+		/* Zeros of the recorded size, made as they are sent. */
+		if (size > ZEROS_MAX)
+			return tw_errf(eb, TW_EFORMAT,
+			               "request body: omitted size %lld over "
+			               "%lld bytes",
+			               (long long)size, (long long)ZEROS_MAX);
+		ex->body_len = size > 0 ? (size_t)size : 0;
+		return 0;
 	}
 	if (!json_is_string(data))
 		return tw_errf(eb, TW_EFORMAT, "request body: no 'data'");
@@ -214,11 +242,90 @@ static int set_body(json_t *body, struct tw_l7_exchange *ex,
 	}
 	if (rc == TW_EFORMAT)
 		return tw_errf(eb, rc, "request body: bad base64");
+	ex->body_have = ex->body_len;
 	if (rc == 0 && json_is_true(json_object_get(body, "truncated")))
 		rc = untruncate(ex, size,
 		                json_integer_value(json_object_get(
 		                        body, "grpc_messages")));
+	if (rc == TW_ELIMIT)
+		return tw_errf(eb, TW_EFORMAT,
+		               "request body: size %lld over %lld bytes",
+		               (long long)size, (long long)ZEROS_MAX);
 	return rc;
+}
+
+/* HTTP/1.1 connection-specific fields (RFC 9113 section 8.2.2, RFC
+ * 7540 section 3.2.1 for HTTP2-Settings); "te" only as "trailers". */
+static bool h1_only(const char *name, json_t *v)
+{
+	static const char *const skip[] = {
+		"connection",        "keep-alive", "proxy-connection",
+		"transfer-encoding", "upgrade",    "http2-settings"
+	};
+
+	if (!strcasecmp(name, "te"))
+		return strcmp(json_string_value(v), "trailers") != 0;
+	for (size_t i = 0; i < sizeof(skip) / sizeof(skip[0]); i++)
+		if (!strcasecmp(name, skip[i]))
+			return true;
+	return false;
+}
+
+/* Where the gRPC message at off ends in the body (at most its end). */
+static size_t msg_end(const struct tw_l7_exchange *ex, size_t off)
+{
+	size_t left = ex->body_have - off;
+
+	if (off >= ex->body_have || left < 5 ||
+	    tw_be32(ex->body + off + 1) > left - 5)
+		return ex->body_len;
+	return off + 5 + tw_be32(ex->body + off + 1);
+}
+
+/*
+ * A gRPC body's messages with their times (request.body.messages), so
+ * that the replay sends each at its time.  The body is walked by its
+ * 5-byte prefixes; message k takes the list's k-th time, made
+ * non-decreasing; messages past the list's end (copies that untruncate
+ * added) go with its last.  No list, or times all 0: ex->msgs stays
+ * NULL.
+ */
+static int set_msgs(json_t *body, struct tw_l7_exchange *ex,
+                    struct tw_errbuf *eb)
+{
+	json_t *list = json_object_get(body, "messages"), *v;
+	size_t off = 0, k, n = json_array_size(list);
+	int64_t last = 0;
+
+	if (!list || !ex->grpc || !ex->body_len)
+		return 0;
+	if (!json_is_array(list) || !n)
+		return tw_errf(eb, TW_EFORMAT,
+		               "request body: 'messages' is not a "
+		               "non-empty array");
+	ex->msgs = calloc(n, sizeof(*ex->msgs));
+	if (!ex->msgs)
+		return TW_ENOMEM;
+	for (k = 0; k < n && off < ex->body_len; k++) {
+		v = json_object_get(json_array_get(list, k), "t_ns");
+		if (!json_is_integer(v) || json_integer_value(v) < 0)
+			return tw_errf(eb, TW_EFORMAT,
+			               "request body: messages[%zu]: no "
+			               "integer 't_ns' of 0 or more",
+			               k);
+		if (json_integer_value(v) > last)
+			last = (int64_t)json_integer_value(v);
+		off = msg_end(ex, off);
+		ex->msgs[k] = (struct tw_l7_msg){ off, last };
+	}
+	ex->nmsgs = k;
+	ex->msgs[k - 1].end = ex->body_len;
+	if (!last) { /* all at the start: nothing to pace */
+		free(ex->msgs);
+		ex->msgs = NULL;
+		ex->nmsgs = 0;
+	}
+	return 0;
 }
 
 static int add_header(struct tw_l7_exchange *ex, json_t *pair)
@@ -230,6 +337,14 @@ static int add_header(struct tw_l7_exchange *ex, json_t *pair)
 		return TW_EFORMAT;
 	if (json_string_value(n)[0] == ':')
 		return 0; /* pseudo-headers are fields of their own */
+	if (h1_only(json_string_value(n), v))
+		return 0;
+	if (!strcasecmp(json_string_value(n), "host")) {
+		/* HTTP/1.1's authority (RFC 9113 section 8.3.1) */
+		if (!ex->authority)
+			ex->authority = dup_str(v);
+		return ex->authority ? 0 : TW_ENOMEM;
+	}
 	h = &ex->hdrs[ex->nhdrs];
 	h->name = dup_str(n);
 	h->value = dup_str(v);
@@ -302,6 +417,22 @@ static void exchange_free(struct tw_l7_exchange *ex)
 	}
 	free(ex->hdrs);
 	free(ex->body);
+	free(ex->msgs);
+}
+
+/* A line of another version of the format would be misread: refused.
+ * Lines without "v" are taken as version 1 (older writers). */
+static int check_version(json_t *v, struct tw_errbuf *eb)
+{
+	if (!v || (json_is_integer(v) &&
+	           json_integer_value(v) == TRACE_VERSION))
+		return 0;
+	if (json_is_integer(v))
+		return tw_errf(eb, TW_EFORMAT,
+		               "trace version \"v\":%lld is not supported "
+		               "(this reader knows %d)",
+		               (long long)json_integer_value(v), TRACE_VERSION);
+	return tw_errf(eb, TW_EFORMAT, "\"v\" is not an integer");
 }
 
 /* The fields of one record into ex. */
@@ -314,6 +445,9 @@ static int fill(struct tw_l7_trace *t, json_t *rec, uint64_t lineno,
 
 	if (!json_is_object(rec))
 		return tw_errf(eb, TW_EFORMAT, "not a JSON object");
+	rc = check_version(json_object_get(rec, "v"), eb);
+	if (rc < 0)
+		return rc;
 	if (!json_is_integer(start))
 		return tw_errf(eb, TW_EFORMAT, "no integer 'start_ns'");
 	if (!json_is_string(json_object_get(rec, "method")))
@@ -326,12 +460,19 @@ static int fill(struct tw_l7_trace *t, json_t *rec, uint64_t lineno,
 	ex->path = dup_str(json_object_get(rec, "path"));
 	ex->scheme = dup_str(json_object_get(rec, "scheme"));
 	ex->authority = dup_str(json_object_get(rec, "authority"));
-	if (!ex->method || !ex->path)
+	/* scheme and authority are optional: NULL is only an error when
+	 * the record has them. */
+	if (!ex->method || !ex->path ||
+	    (!ex->scheme && json_is_string(json_object_get(rec, "scheme"))) ||
+	    (!ex->authority &&
+	     json_is_string(json_object_get(rec, "authority"))))
 		return TW_ENOMEM;
 	set_outcome(rec, ex);
 	rc = set_headers(json_object_get(req, "headers"), ex, eb);
 	if (rc >= 0)
 		rc = set_body(json_object_get(req, "body"), ex, eb);
+	if (rc >= 0)
+		rc = set_msgs(json_object_get(req, "body"), ex, eb);
 	if (rc >= 0)
 		rc = set_conn(t, rec, lineno, ex);
 	return rc;
@@ -365,7 +506,14 @@ int tw_l7_trace_add_line(struct tw_l7_trace *t, const char *name,
 		t->ex = p;
 		t->cap = cap;
 	}
+	/* Out of memory is not a malformed line: it must not be skipped.
+	 * jansson leaves jerr as it was when it cannot even start (its
+	 * lexer's buffer), so it starts as "out of memory". */
+	snprintf(jerr.text, sizeof(jerr.text), "out of memory");
+	jerr.text[JSON_ERROR_TEXT_LENGTH - 1] = json_error_out_of_memory;
 	rec = json_loadb(line, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!rec && json_error_code(&jerr) == json_error_out_of_memory)
+		return tw_errf(eb, TW_ENOMEM, "out of memory");
 	if (!rec)
 		return tw_errf(eb, TW_EFORMAT, "%s:%llu: not JSON: %s", name,
 		               (unsigned long long)lineno, jerr.text);
@@ -401,6 +549,86 @@ void tw_l7_trace_sort(struct tw_l7_trace *t)
 		qsort(t->ex, t->n, sizeof(*t->ex), cmp_start);
 }
 
+uint64_t tw_l7_trace_cap_gaps(struct tw_l7_trace *t, int64_t max_gap_ns)
+{
+	int64_t shift = 0, prev;
+	uint64_t cut = 0;
+
+	if (!t->n || max_gap_ns <= 0)
+		return 0;
+	prev = t->ex[0].start_ns;
+	for (size_t i = 1; i < t->n; i++) {
+		int64_t gap = t->ex[i].start_ns - prev;
+
+		prev = t->ex[i].start_ns;
+		if (gap > max_gap_ns) {
+			shift += gap - max_gap_ns;
+			cut++;
+		}
+		t->ex[i].start_ns -= shift;
+	}
+	return cut;
+}
+
+int64_t tw_l7_trace_span(const struct tw_l7_trace *t)
+{
+	return t->n ? t->ex[t->n - 1].start_ns - t->ex[0].start_ns : 0;
+}
+
+/* What a file that is not JSON Lines looks like, from its first bytes
+ * (a capture given where its L7 trace was meant), NULL when unknown. */
+static const char *looks_like(const uint8_t *p, size_t n)
+{
+	static const struct {
+		uint8_t magic[4];
+		const char *what;
+	} kinds[] = {
+		{ { 0x0a, 0x0d, 0x0d, 0x0a }, "pcapng" },
+		{ { 0xd4, 0xc3, 0xb2, 0xa1 }, "pcap" },
+		{ { 0xa1, 0xb2, 0xc3, 0xd4 }, "pcap" },
+		{ { 0x4d, 0x3c, 0xb2, 0xa1 }, "pcap (ns)" },
+		{ { 0xa1, 0xb2, 0x3c, 0x4d }, "pcap (ns)" },
+	};
+
+	for (size_t i = 0; n >= 4 && i < sizeof(kinds) / sizeof(kinds[0]);
+	     i++)
+		if (!memcmp(p, kinds[i].magic, 4))
+			return kinds[i].what;
+	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
+		return "gzip";
+	if (memchr(p, 0, n))
+		return "binary data";
+	return NULL;
+}
+
+/*
+ * A file that is not JSON Lines at all would give a warning per line:
+ * refused at once instead when its first bytes are a known binary
+ * format, or its first non-blank line is not JSON.
+ */
+static int check_first(const char *path, uint64_t lineno, const char *line,
+                       size_t len, struct tw_errbuf *eb)
+{
+	const char *what = looks_like((const uint8_t *)line, len);
+	json_error_t jerr;
+	json_t *rec;
+
+	if (what)
+		return tw_errf(eb, TW_EFORMAT,
+		               "%s:%llu: not a JSON Lines trace: looks like %s",
+		               path, (unsigned long long)lineno, what);
+	rec = json_loadb(line, len, 0, &jerr);
+	if (rec) {
+		json_decref(rec);
+		return 0;
+	}
+	if (json_error_code(&jerr) == json_error_out_of_memory)
+		return tw_errf(eb, TW_ENOMEM, "out of memory");
+	return tw_errf(eb, TW_EFORMAT,
+	               "%s:%llu: not a JSON Lines trace: %s", path,
+	               (unsigned long long)lineno, jerr.text);
+}
+
 int tw_l7_trace_load(struct tw_l7_trace *t, const char *path,
                      struct tw_errbuf *eb)
 {
@@ -409,13 +637,36 @@ int tw_l7_trace_load(struct tw_l7_trace *t, const char *path,
 	size_t cap = 0;
 	ssize_t n;
 	int rc = 0;
+	bool first = true;
+	uint8_t head[4];
+	size_t hn = 0;
 
 	if (!f)
 		return tw_errf(eb, TW_EIO, "%s: %s", path, strerror(errno));
 	while ((n = getline(&line, &cap, f)) >= 0) {
 		struct tw_errbuf le;
+		const char *what;
 
 		t->lines++;
+		/* The file's first bytes, across lines: pcapng's magic is
+		 * "\n\r\r\n", two blank lines to getline. */
+		for (ssize_t i = 0; hn < 4 && i < n; i++)
+			head[hn++] = (uint8_t)line[i];
+		what = hn == 4 && t->lines < 4 ? looks_like(head, 4) : NULL;
+		if (what) {
+			rc = tw_errf(eb, TW_EFORMAT,
+			             "%s: not a JSON Lines trace: looks like "
+			             "%s",
+			             path, what);
+			break;
+		}
+		if (first && !blank(line, (size_t)n)) {
+			first = false;
+			rc = check_first(path, t->lines, line, (size_t)n,
+			                 eb);
+			if (rc < 0)
+				break;
+		}
 		rc = tw_l7_trace_add_line(t, path, t->lines, line, (size_t)n,
 		                          &le);
 		if (rc == TW_ENOMEM) {
@@ -428,6 +679,8 @@ int tw_l7_trace_load(struct tw_l7_trace *t, const char *path,
 		}
 		rc = 0;
 	}
+	if (rc == TW_EFORMAT) /* from check_first: nothing read */
+		tw_l7_trace_free(t);
 	if (!rc && ferror(f))
 		rc = tw_errf(eb, TW_EIO, "%s: read error", path);
 	free(line);

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const double quantiles[] = { 50, 90, 99, 99.9 };
@@ -130,6 +131,15 @@ static void escape_label(const char *in, char *out, size_t len)
 	out[j] = '\0';
 }
 
+static tw_metrics_extra_fn extra_fn;
+static void *extra_arg;
+
+void tw_metrics_set_extra(tw_metrics_extra_fn fn, void *arg)
+{
+	extra_fn = fn;
+	extra_arg = arg;
+}
+
 size_t tw_metrics_prom(const struct tw_replay_stats *st, const char *output,
                        char *buf, size_t len)
 {
@@ -198,38 +208,63 @@ size_t tw_metrics_prom(const struct tw_replay_stats *st, const char *output,
 	    "tracewarp_replay_lateness_seconds_sum{output=\"%s\"} %.9f\n"
 	    "tracewarp_replay_lateness_seconds_count{output=\"%s\"} %llu\n",
 	    l, (double)h->sum / 1e9, l, (unsigned long long)h->count);
+	if (extra_fn)
+		o.used += extra_fn(extra_arg, l,
+		                   o.used < len ? buf + o.used : NULL,
+		                   o.used < len ? len - o.used : 0);
 	return o.used;
 }
 
 static char *render(const struct tw_replay_stats *st, const char *output)
 {
-	size_t n = tw_metrics_prom(st, output, NULL, 0);
-	char *buf = malloc(n + 1);
+	/* The extra samples are read afresh each time: leave room for
+	 * counters that grew a digit between the two calls. */
+	size_t cap = tw_metrics_prom(st, output, NULL, 0) + 256;
 
-	if (buf)
-		tw_metrics_prom(st, output, buf, n + 1);
-	return buf;
+	for (;;) {
+		char *buf = malloc(cap);
+		size_t n;
+
+		if (!buf)
+			return NULL;
+		n = tw_metrics_prom(st, output, buf, cap);
+		if (n < cap)
+			return buf;
+		free(buf);
+		cap = n + 256;
+	}
 }
 
-int tw_metrics_write_file(const char *path, const struct tw_replay_stats *st,
-                          const char *output, struct tw_errbuf *eb)
+int tw_metrics_check_file(const char *path, struct tw_errbuf *eb)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	return tw_errf(eb, TW_EINVAL,
+	               "%s: not a regular file (the metrics are renamed "
+	               "over it, which would replace it); give a regular "
+	               "file's path",
+	               path);
+}
+
+int tw_metrics_write_text(const char *path, const char *text,
+                          struct tw_errbuf *eb)
 {
 	char tmp[4096];
-	char *text = render(st, output);
 	FILE *f;
 	int ok;
 
-	if (!text)
-		return tw_errf(eb, TW_ENOMEM, "out of memory");
+	/* Checked at each write: the path may have changed since the
+	 * front end's check. */
+	if (tw_metrics_check_file(path, eb) < 0)
+		return TW_EINVAL;
 	snprintf(tmp, sizeof(tmp), "%s.tmp.%ld", path, (long)getpid());
 	f = fopen(tmp, "w");
-	if (!f) {
-		free(text);
+	if (!f)
 		return tw_errf(eb, TW_EIO, "%s: %s", tmp, strerror(errno));
-	}
 	ok = fputs(text, f) >= 0;
 	ok = (fclose(f) == 0) && ok;
-	free(text);
 	if (!ok || rename(tmp, path) < 0) {
 		int err = errno;
 
@@ -237,6 +272,19 @@ int tw_metrics_write_file(const char *path, const struct tw_replay_stats *st,
 		return tw_errf(eb, TW_EIO, "%s: %s", path, strerror(err));
 	}
 	return 0;
+}
+
+int tw_metrics_write_file(const char *path, const struct tw_replay_stats *st,
+                          const char *output, struct tw_errbuf *eb)
+{
+	char *text = render(st, output);
+	int rc;
+
+	if (!text)
+		return tw_errf(eb, TW_ENOMEM, "out of memory");
+	rc = tw_metrics_write_text(path, text, eb);
+	free(text);
+	return rc;
 }
 
 struct tw_metrics_server {

@@ -25,12 +25,37 @@ size_t tw_metrics_prom(const struct tw_replay_stats *st, const char *output,
                        char *buf, size_t len);
 
 /*
+ * Samples a backend adds after the replay's own (DPDK: the port's
+ * counters and xstats), read afresh each time the text is made: fn
+ * appends them to buf (always terminated when len > 0) with label as
+ * the "output" label (escaped already) and returns the length the whole
+ * of it needs, as snprintf does; buf is NULL when len is 0.  One for the
+ * process; NULL: none.
+ */
+typedef size_t (*tw_metrics_extra_fn)(void *arg, const char *label, char *buf,
+                                      size_t len);
+void tw_metrics_set_extra(tw_metrics_extra_fn fn, void *arg);
+
+/*
  * Writes the Prometheus text to path through a temporary file and a
  * rename, so a collector never reads half of it.  Returns 0, or TW_EIO /
- * TW_ENOMEM with the message in eb.
+ * TW_ENOMEM with the message in eb; TW_EINVAL, writing nothing, when
+ * path exists and is not a regular file (tw_metrics_check_file()).
  */
 int tw_metrics_write_file(const char *path, const struct tw_replay_stats *st,
                           const char *output, struct tw_errbuf *eb);
+
+/* The same for text already made (the L7 replay's own samples). */
+int tw_metrics_write_text(const char *path, const char *text,
+                          struct tw_errbuf *eb);
+
+/*
+ * The rename would replace a device or a FIFO (--metrics-file
+ * /dev/null) with a regular file: returns TW_EINVAL with the message in
+ * eb when path exists and is not a regular file (a symbolic link is
+ * followed), 0 otherwise.  For the front ends to refuse before sending.
+ */
+int tw_metrics_check_file(const char *path, struct tw_errbuf *eb);
 
 struct tw_metrics_server;
 

@@ -237,6 +237,30 @@ static int on_event(struct builder *b, const yaml_event_t *ev)
 	}
 }
 
+/*
+ * libyaml's reader (invalid UTF-8, a control character such as NUL)
+ * says where by byte offset only, leaving problem_mark at the start:
+ * the line and column (in characters) are counted here.
+ */
+static void reader_mark(const void *buf, size_t len, yaml_parser_t *parser)
+{
+	const unsigned char *p = buf;
+	size_t end =
+	        parser->problem_offset < len ? parser->problem_offset : len;
+	size_t line = 0, col = 0;
+
+	for (size_t i = 0; i < end; i++) {
+		if (p[i] == '\n') {
+			line++;
+			col = 0;
+		} else if ((p[i] & 0xc0) != 0x80) {
+			col++;
+		}
+	}
+	parser->problem_mark.line = line;
+	parser->problem_mark.column = col;
+}
+
 int tw_ydoc_parse(struct tw_ydoc **out, const char *name, const void *buf,
                   size_t len, struct tw_errbuf *eb)
 {
@@ -265,6 +289,8 @@ int tw_ydoc_parse(struct tw_ydoc **out, const char *name, const void *buf,
 		yaml_event_t ev;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
+			if (parser.error == YAML_READER_ERROR)
+				reader_mark(buf, len, &parser);
 			rc = pos_errf(b.doc, eb,
 			              (uint32_t)parser.problem_mark.line + 1,
 			              (uint32_t)parser.problem_mark.column + 1,

@@ -9,11 +9,14 @@ usage: l7_servers.py MODE PORT [LOG]
   anygrpc a grpcio server that takes any method, reads every request
           message and answers one empty message, status OK; one LOG
           line per call ("METHOD MESSAGES")
+  spread  as anygrpc, and the LOG line also says how far apart the
+          call's first and last messages arrived ("METHOD MESSAGES MS")
 """
 import socket
 import struct
 import sys
 import threading
+import time
 
 mode, port = sys.argv[1], int(sys.argv[2])
 log = open(sys.argv[3], "a", buffering=1) if len(sys.argv) > 3 else None
@@ -78,15 +81,18 @@ def grpc_server():
 
     def any_method(method):
         def handle(reqs, ctx):
-            n = sum(1 for _ in reqs)
+            seen = [time.monotonic() for _ in reqs]
+            line = f"{method} {len(seen)}"
+            if mode == "spread" and seen:
+                line += f" {(seen[-1] - seen[0]) * 1000:.0f}"
             if log:
-                log.write(f"{method} {n}\n")
+                log.write(line + "\n")
             yield b""
         return grpc.stream_stream_rpc_method_handler(handle)
 
     class Handler(grpc.GenericRpcHandler):
         def service(self, details):
-            if mode == "anygrpc":
+            if mode in ("anygrpc", "spread"):
                 return any_method(details.method)
             if details.method == "/test.Echo/Echo":
                 return grpc.unary_unary_rpc_method_handler(echo)
@@ -105,7 +111,7 @@ if mode == "reset":
     tcp_server(reset_conn)
 elif mode == "silent":
     tcp_server(silent_conn)
-elif mode in ("grpc", "anygrpc"):
+elif mode in ("grpc", "anygrpc", "spread"):
     grpc_server()
 else:
     sys.exit(f"unknown mode {mode}")

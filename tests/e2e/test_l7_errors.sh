@@ -55,4 +55,32 @@ check "bad target is a user error" not in_cli "$tw" replay --l7 "$tmp/t.jsonl" \
 	--target "ftp://$SRV" -q
 check "missing trace is a user error" not in_cli "$tw" replay --l7 /nonexistent.jsonl \
 	--target "http://$SRV:9001" -q
+
+# --metrics-file is written aside and renamed over FILE: over a FIFO or
+# a device node (a copy of /dev/null's, made here) that would replace
+# the node with a regular file.  Refused with exit 1 before anything is
+# sent (no summary, no output), the node left as it was.
+mkfifo "$tmp/fifo"
+refused() { # refused NODE TEST ARGS... : exit 1, the message, no output
+	local node=$1 test=$2
+	shift 2
+	"$@" >"$tmp/refused.err" 2>&1
+	local rc=$?
+	check "--metrics-file $node: exit 1 (was $rc)" [ "$rc" -eq 1 ]
+	check "--metrics-file $node: message" grep -q \
+		"metrics-file $tmp/$node: not a regular file" "$tmp/refused.err"
+	check "--metrics-file $node: kept" [ "$test" "$tmp/$node" ]
+	check "--metrics-file $node: no summary" [ ! -e "$tmp/sent.json" ]
+	check "--metrics-file $node: no output" [ ! -e "$tmp/sent.pcapng" ]
+}
+refused fifo -p in_cli "$tw" replay --l7 "$tmp/t.jsonl" -q \
+	--target "http://$SRV:9001" --json "$tmp/sent.json" \
+	--metrics-file "$tmp/fifo"
+if mknod "$tmp/null" c 1 3; then
+	refused null -c "$tw" replay -q -w "$tmp/sent.pcapng" \
+		--json "$tmp/sent.json" --metrics-file "$tmp/null" \
+		"${SHARED:?}/corpus/public/tcpreplay-test.pcap"
+else
+	echo "mknod unavailable: the device node case not run"
+fi
 exit $fail

@@ -2,7 +2,9 @@
 # `tracewarp replay --l7` of gRPC calls against a Python grpcio server:
 # every call arrives (the server's log), grpc-status equals the recorded
 # one (0 for Echo, NOT_FOUND for Fail), response messages are read, and
-# per-method latency is reported.
+# per-method latency is reported; the messages of a streaming call leave
+# at their recorded times (the trace's per-message "messages"), not all
+# at once.
 set -u
 . "$(dirname "$0")/l7_lib.sh"
 $PY -c 'import grpc' 2>/dev/null || { echo "python3-grpcio needed"; exit 77; }
@@ -53,4 +55,37 @@ for r in json.load(open('$tmp/g.json'))['routes']:
     l = r['latency']
     v = [l[k] for k in ('p50_ns', 'p90_ns', 'p99_ns', 'max_ns')]
     assert v == sorted(v) and v[0] > 0, r"
+
+# A client-streaming call of four messages recorded 0, 150, 300 and
+# 450 ms apart: the server sees them spread over about 450 ms, and all
+# at once when the trace has no times (an older trace).
+serve "$tmp/spread.out" $srv_py spread 50052 "$tmp/spread.log"
+wait_port 50052
+$PY - "$tmp" <<'PY'
+import base64, json, sys
+msg = b"\x0a\x05hello"
+body = (b"\x00" + len(msg).to_bytes(4, "big") + msg) * 4
+for name, times in (("paced", True), ("at-once", False)):
+    b = {"size": len(body), "encoding": "base64", "grpc_messages": 4,
+         "data": base64.b64encode(body).decode()}
+    if times:
+        b["messages"] = [{"t_ns": i * 150_000_000, "size": len(body) // 4}
+                         for i in range(4)]
+    p = "/test.Stream/" + name
+    with open(f"{sys.argv[1]}/{name}.jsonl", "w") as out:
+        out.write(json.dumps({
+            "v": 1, "conn": 1, "start_ns": 1_000_000_000, "method": "POST",
+            "path": p, "request": {"headers": [
+                ["content-type", "application/grpc"], ["te", "trailers"]],
+                "body": b}, "response": {"status": 200}}) + "\n")
+PY
+for name in paced at-once; do
+	in_cli "$tw" replay --l7 "$tmp/$name.jsonl" --target "http://$SRV:50052" \
+		>"$tmp/$name.txt" || { echo "FAILED: $name exit $?"; fail=1; }
+done
+cat "$tmp/spread.log"
+span() { awk -v m="/test.Stream/$1" '$1 == m && $2 == 4 { print $3 }' "$tmp/spread.log"; }
+check "paced messages arrive spread (>= 400 ms)" [ "$(span paced)" -ge 400 ]
+check "paced messages not late (< 900 ms)" [ "$(span paced)" -lt 900 ]
+check "without times, at once (< 100 ms)" [ "$(span at-once)" -lt 100 ]
 exit $fail

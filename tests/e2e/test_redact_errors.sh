@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `tracewarp redact` refuses what it must, with status 1 and a message
 # that names the file (and line and column, or offset): no key, a key
-# file others can read, a short key, a policy with a mistake; and the
+# file others can read, a short key, a key file that is text but not
+# hex, a policy with a mistake, an output that is the input under
+# another name, a write that fails; it warns of a policy that keeps
+# everything; a failed run leaves an earlier output as it was; and the
 # output's section header names the policy hash and key fingerprint but
 # carries none of the input's metadata.
 set -u
@@ -89,4 +92,82 @@ cmp -s "$tmp/o.pcapng" "$tmp/o2.pcapng" ||
 	python3 -c 'import json,sys; d=json.load(sys.stdin);
 assert d["packets"] == 2 and d["zeroed"]["payload"]["packets"] == 2, d' ||
 	{ echo "FAIL: --json summary"; fail=1; }
+
+# The output is never the input under another name: a symbolic link, a
+# hard link, ./IN, standard input or output redirected; the input stays.
+cp "$in" "$tmp/a.pcapng"
+cp "$in" "$tmp/a0.pcapng"
+ln -s a.pcapng "$tmp/sym.pcapng"
+ln "$tmp/a.pcapng" "$tmp/hard.pcapng"
+for o in "$tmp/sym.pcapng" "$tmp/hard.pcapng" "$tmp/./a.pcapng"; do
+	expect 1 "$o: is the input .*a.pcapng under another name" \
+		"$TRACEWARP" redact -r "$tmp/a.pcapng" -w "$o" -k "$key"
+done
+expect 1 "is the input \(stdin\) under another name" \
+	"$TRACEWARP" redact -r - -w "$tmp/hard.pcapng" -k "$key" <"$tmp/a.pcapng"
+expect 1 "^tracewarp redact: \(stdout\): is the input" bash -c \
+	"'$TRACEWARP' redact -r '$tmp/a.pcapng' -w - -k '$key' >>'$tmp/a.pcapng'"
+expect 1 "$tmp/hard.pcapng: is the input" "$TRACEWARP" redact \
+	-r "$tmp/a.pcapng" -w "$tmp/o5.pcapng" --l7-out "$tmp/hard.pcapng" \
+	-k "$key"
+cmp -s "$tmp/a.pcapng" "$tmp/a0.pcapng" ||
+	{ echo "FAIL: the input was changed"; fail=1; }
+
+# A run that fails midway leaves the earlier OUT as it was, and no
+# temporary file; one that succeeds replaces it.
+cp "$tmp/o.pcapng" "$tmp/good.pcapng"
+head -c 2000 "$SHARED/corpus/generated/h2c-rest.pcap" >"$tmp/cut.pcap"
+expect 1 "cut.pcap: offset [0-9]+: file ends inside a packet" \
+	"$TRACEWARP" redact -r "$tmp/cut.pcap" -w "$tmp/good.pcapng" -k "$key"
+cmp -s "$tmp/o.pcapng" "$tmp/good.pcapng" ||
+	{ echo "FAIL: a failed run damaged the earlier output"; fail=1; }
+ls "$tmp"/good.pcapng.* >/dev/null 2>&1 &&
+	{ echo "FAIL: a temporary output was left behind"; fail=1; }
+"$TRACEWARP" redact -q -r "$SHARED/corpus/public/trex-dns.pcap" \
+	-w "$tmp/good.pcapng" -k "$key" || fail=1
+cmp -s "$tmp/o.pcapng" "$tmp/good.pcapng" &&
+	{ echo "FAIL: a good run did not replace the output"; fail=1; }
+
+# A write failure: the message names the output and the offset, no
+# summary follows, the status is not 0.
+expect 1 "/dev/full: write failed: .* \(at output byte offset [0-9]+\)" \
+	"$TRACEWARP" redact -r "$in" -w /dev/full -k "$key"
+grep -q "redacted .* packets" "$tmp/err" &&
+	{ echo "FAIL: a summary after a write failure"; fail=1; }
+
+# A key file that is text but not clean hex is refused, with the place.
+badkey() { # badkey NAME CONTENT PATTERN
+	printf '%s\n' "$2" >"$tmp/$1"
+	chmod 600 "$tmp/$1"
+	expect 1 "$tmp/$1$3" \
+		"$TRACEWARP" redact -r "$in" -w "$tmp/o6.pcapng" -k "$tmp/$1"
+}
+hex=$(printf '%064x' 7)
+badkey k.g "${hex%?}g" ":1:64: 'g' is not a hex digit"
+badkey k.0x "0x$hex" ":1:2: 'x' is not a hex digit"
+badkey k.colon "$(echo "$hex" | sed 's/../&:/g')" ":1:3: ':' is not a hex digit"
+badkey k.odd "${hex}7" ": 65 hex digits, an odd number"
+head -c 32 /dev/urandom | tr '\040-\176' '\200-\276' >"$tmp/k.raw"
+chmod 600 "$tmp/k.raw"
+expect 0 "redacted 5 packets" \
+	"$TRACEWARP" redact -r "$in" -w "$tmp/o6.pcapng" -k "$tmp/k.raw"
+
+# Policies: keeping everything is warned about; a quoted version and
+# bytes that are not UTF-8 or NUL are placed at their line and column.
+printf 'version: 1\naddresses:\n  keep: [0.0.0.0/0, "::/0"]\npayload:\n  keep_ports: [80]\n' >"$tmp/all.yaml"
+expect 0 "warning: .*all.yaml: addresses: 'keep' holds 0.0.0.0/0" \
+	"$TRACEWARP" redact --check-policy "$tmp/all.yaml"
+grep -q "holds ::/0" "$tmp/err" && grep -q "keep_ports' passes the payload of 1 port" "$tmp/err" ||
+	{ echo "FAIL: policy warnings"; cat "$tmp/err"; fail=1; }
+expect 0 "warning: .*holds 0.0.0.0/0" "$TRACEWARP" redact -q -r "$in" \
+	-w "$tmp/o7.pcapng" -k "$key" -p "$tmp/all.yaml"
+printf 'version: "1"\n' >"$tmp/v.yaml"
+expect 1 "v.yaml:1:10: 'version' is the number 1, not the string \"1\"" \
+	"$TRACEWARP" redact --check-policy "$tmp/v.yaml"
+printf 'version: 1\n\n# caf\303\251 \377\n' >"$tmp/u.yaml"
+expect 1 "u.yaml:3:8: invalid leading UTF-8 octet" \
+	"$TRACEWARP" redact --check-policy "$tmp/u.yaml"
+printf 'version: 1\naddresses:\n  keep: [a\000b]\n' >"$tmp/n.yaml"
+expect 1 "n.yaml:3:11: control characters are not allowed" \
+	"$TRACEWARP" redact --check-policy "$tmp/n.yaml"
 exit $fail

@@ -83,6 +83,47 @@ ok "frames, 2 lcores" $chk same "$in" 1 "$tmp/q0.pcap" "$tmp/q1.pcap"
 ok "timing, 2 lcores" $chk timing "$in" 5 50 "$tmp/q0.pcap" "$tmp/q1.pcap"
 [ "$(json "$tmp/two.json" 'len(d["dpdk"]["lcores"])')" = 2 ] ||
 	{ echo "FAILED: two lcores not in the JSON"; fail=1; }
+# Above --preload-max (69 kB, a bound of 10 kB): streamed through 2 kB
+# chunks by the two lcores, twice over; the same frames and order, and
+# the speedup's schedule.
+ok "streamed, 2 lcores" dpdk \
+	"net_pcap0,tx_pcap=$tmp/s0.pcap,tx_pcap=$tmp/s1.pcap" 2 -x 5 -l 2 \
+	--preload-max 10000 --json "$tmp/s.json" "$in"
+ok "frames, streamed" $chk same "$in" 2 "$tmp/s0.pcap" "$tmp/s1.pcap"
+ok "streamed, 1 pass" dpdk \
+	"net_pcap0,tx_pcap=$tmp/t0.pcap,tx_pcap=$tmp/t1.pcap" 2 -x 5 \
+	--preload-max 10000 "$in"
+ok "timing, streamed" $chk timing "$in" 5 50 "$tmp/t0.pcap" "$tmp/t1.pcap"
+[ "$(json "$tmp/s.json" '(d["preloaded"], len(d["dpdk"]["lcores"]))')" = \
+	"(False, 2)" ] || { echo "FAILED: streamed JSON"; fail=1; }
+
+# Copies as the engine makes them, from two lcores: the engine's dry run
+# (-w) with the same options is the reference, frame for frame (each
+# flow in order) and, loosely (a shared VM), departure for departure:
+# spread over the gap to the next packet, in slots of their own at
+# --pps, a new set of flows per loop with --unique-ip.  The exact
+# schedule of the copies is test_dpdk_replay's.
+k=0
+for opts in "--amplify tcp*4 --amplify-spread -x 5" "--amplify tcp*3 -p 2000" \
+	"--unique-ip --amplify udp*2 -l 3 -x 20"; do
+	k=$((k + 1))
+	# shellcheck disable=SC2086
+	ok "engine reference $k" "$tw" replay -q -w "$tmp/ref$k.pcapng" \
+		$opts "$in"
+	# shellcheck disable=SC2086
+	ok "copies $k: $opts" dpdk \
+		"net_pcap0,tx_pcap=$tmp/c$k-0.pcap,tx_pcap=$tmp/c$k-1.pcap" 2 \
+		$opts "$in"
+	ok "copies $k, frames" $chk same "$tmp/ref$k.pcapng" 1 \
+		"$tmp/c$k-0.pcap" "$tmp/c$k-1.pcap"
+	ok "copies $k, timing" $chk timing "$tmp/ref$k.pcapng" 1 20 \
+		"$tmp/c$k-0.pcap" "$tmp/c$k-1.pcap"
+done
+flows=$(python3 tests/e2e/replay_check.py flows "$in")
+got=$(python3 tests/e2e/replay_check.py flows "$tmp/c3-0.pcap")
+got=$((got + $(python3 tests/e2e/replay_check.py flows "$tmp/c3-1.pcap")))
+[ "$got" -gt $((3 * flows)) ] ||
+	{ echo "FAILED: --unique-ip: $got flows, want > $((3 * flows))"; fail=1; }
 
 # Top speed into net_null: totals exact with loops and amplification.
 total=$(tshark -r "$in" 2>/dev/null | wc -l)
@@ -90,7 +131,14 @@ tcp=$(tshark -r "$in" -Y tcp 2>/dev/null | wc -l)
 want=$(((total + 2 * tcp) * 40))
 for lc in 1 2; do
 	ok "net_null, $lc lcores" dpdk net_null0 "$lc" -t -l 40 \
-		--amplify 'tcp*3' --json "$tmp/null$lc.json" "$in"
+		--amplify 'tcp*3' --json "$tmp/null$lc.json" \
+		--metrics-file "$tmp/null$lc.prom" "$in"
+	# The port's own counters and xstats in the Prometheus text.
+	got=$(awk '/^tracewarp_dpdk_port_opackets_total\{/ { print $2 }
+		/^tracewarp_dpdk_port_xstat\{.*name="tx_good_packets"/ {
+		print $2 }' "$tmp/null$lc.prom" | tr '\n' ' ')
+	[ "$got" = "$want $want " ] ||
+		{ echo "FAILED: Prometheus port counters, $lc lcores: $got"; fail=1; }
 	got=$(json "$tmp/null$lc.json" \
 		'(d["packets_sent"], d["dpdk"]["port"]["opackets"],
 		  d["loops_completed"], d["amplified_copies"])')

@@ -5,7 +5,11 @@
  * totals exact), loops and amplified copies into net_null (totals exact,
  * every frame attached or chained, none copied), the copies' contents
  * (shifted source, valid checksums) and departures against the
- * schedule with a speedup.
+ * schedule with a speedup.  A trace above the preload bound is streamed
+ * through chunks far smaller than it: the same frames, flows and totals,
+ * each frame copied; a streamed load runs once.  Copies are scheduled
+ * as the engine's (spread, or in --pps slots of their own), and
+ * --unique-ip makes each pass a new set of flows.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -363,9 +367,6 @@ static void test_errors(void **state)
 	                 TW_EINVAL);
 	assert_null(r);
 	cfg.lcores = 1;
-	cfg.preload_max = 1000;
-	assert_int_equal(tw_dpdk_replay_load(&r, trace.path, &cfg, &eb),
-	                 TW_ELIMIT);
 	cfg.preload_max = 0;
 	assert_int_equal(tw_dpdk_replay_load(&r, "/nonexistent", &cfg, &eb),
 	                 TW_EINVAL);
@@ -374,6 +375,167 @@ static void test_errors(void **state)
 	                 TW_EINVAL);
 	assert_null(r);
 	assert_int_equal(tw_dpdk_port_detach(cfg.port, &eb), 0);
+}
+
+/* 2000 frames through chunks of 2 KiB (a bound of 16 KiB), two lcores,
+ * two copies of each: every flow and copy whole and in order. */
+static void test_streamed_flow_order(void **state)
+{
+	struct tw_dpdk_replay_cfg cfg = { 0 };
+	const struct tw_dpdk_replay_stats *st;
+	struct dt_capture *c = calloc(2, sizeof(*c));
+	struct tw_dpdk_replay *r;
+	struct tw_errbuf eb;
+	char path[2][128];
+
+	(void)state;
+	cfg.port = pcap2_port(path);
+	cfg.lcores = 2;
+	cfg.copies = 2;
+	cfg.preload_max = 16384;
+	cfg.sched.mode = TW_SCHED_TOPSPEED;
+	r = load(&cfg);
+	assert_int_equal(tw_dpdk_replay_run(r, &eb), 0);
+	st = tw_dpdk_replay_stats(r);
+	assert_true(st->streamed);
+	assert_int_equal(st->preload_bytes, 0);
+	assert_int_equal(st->packets, trace.n);
+	assert_int_equal(st->sent, 2 * trace.n);
+	assert_int_equal(st->zerocopy, 0);
+	assert_int_equal(st->lcore[0].flows + st->lcore[1].flows, 37);
+	assert_true(st->lcore[0].sent > 0 && st->lcore[1].sent > 0);
+	/* Streamed once: a second run would need the file again. */
+	assert_int_equal(tw_dpdk_replay_run(r, &eb), TW_ESTATE);
+	tw_dpdk_replay_free(r);
+	assert_int_equal(tw_dpdk_port_detach(cfg.port, &eb), 0);
+	for (int q = 0; q < 2; q++)
+		assert_int_equal(dt_capture_read(&c[q], path[q]), 0);
+	check_flows(c, 2);
+	for (int q = 0; q < 2; q++) {
+		dt_capture_free(&c[q]);
+		unlink(path[q]);
+	}
+	free(c);
+}
+
+/* Streamed loops: every pass read again, totals exact. */
+static void test_streamed_loops(void **state)
+{
+	struct tw_dpdk_replay_cfg cfg = { 0 };
+	const struct tw_dpdk_replay_stats *st;
+	struct tw_dpdk_replay *r;
+	struct tw_errbuf eb;
+	uint64_t bytes = 0;
+
+	(void)state;
+	assert_int_equal(tw_dpdk_port_attach("net_null_r2", &cfg.port, &eb), 0);
+	cfg.lcores = 2;
+	cfg.loops = 5;
+	cfg.copies = 2;
+	cfg.preload_max = 65536;
+	cfg.sched.mode = TW_SCHED_TOPSPEED;
+	r = load(&cfg);
+	assert_int_equal(tw_dpdk_replay_run(r, &eb), 0);
+	st = tw_dpdk_replay_stats(r);
+	for (unsigned i = 0; i < trace.n; i++)
+		bytes += trace.len[i];
+	assert_true(st->streamed);
+	assert_int_equal(st->sent, 10 * trace.n);
+	assert_int_equal(st->bytes, 10 * bytes);
+	assert_int_equal(st->failed, 0);
+	assert_int_equal(st->port.opackets, 10 * trace.n);
+	tw_dpdk_replay_free(r);
+	assert_int_equal(tw_dpdk_port_detach(cfg.port, &eb), 0);
+}
+
+/* The copies' schedule, as the engine's: spread j/4 of the way to the
+ * next packet (the last of the last pass: with it), or each in a --pps
+ * slot of its own. */
+static void test_copy_schedule(void **state)
+{
+	struct tw_dpdk_replay_cfg cfg = { 0 };
+	struct tw_dpdk_replay *r;
+	struct tw_errbuf eb;
+	int64_t n = trace.n, gap = 20000, span = n * gap;
+
+	(void)state;
+	assert_int_equal(tw_dpdk_port_attach("net_null_r3", &cfg.port, &eb), 0);
+	cfg.lcores = 2;
+	cfg.loops = 2;
+	cfg.copies = 4;
+	cfg.spread = true;
+	cfg.sched.mode = TW_SCHED_SPEEDUP;
+	cfg.sched.speed.num = cfg.sched.speed.den = 1;
+	r = load(&cfg);
+	for (int64_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < 4; j++) {
+			assert_int_equal(tw_dpdk_replay_due_ns(r, i, 0, j),
+			                 i * gap + gap * j / 4);
+			assert_int_equal(tw_dpdk_replay_due_ns(r, i, 1, j),
+			                 span + i * gap +
+			                         (i + 1 < n ? gap * j / 4 : 0));
+		}
+	assert_int_equal(tw_dpdk_replay_due_ns(r, 0, 0, 4), -1);
+	assert_int_equal(tw_dpdk_replay_due_ns(r, 0, 2, 0), -1);
+	tw_dpdk_replay_free(r);
+
+	cfg.spread = false;
+	cfg.loops = 1;
+	cfg.sched.mode = TW_SCHED_PPS;
+	cfg.sched.pps.num = 1000;
+	cfg.sched.pps.den = 1;
+	r = load(&cfg);
+	for (int64_t i = 0; i < n; i++)
+		for (uint32_t j = 0; j < 4; j++)
+			assert_int_equal(tw_dpdk_replay_due_ns(r, i, 0, j),
+			                 (i * 4 + j) * 1000000);
+	tw_dpdk_replay_free(r);
+	assert_int_equal(tw_dpdk_port_detach(cfg.port, &eb), 0);
+}
+
+/* --unique-ip: pass l shifts every flow's client by l * 256 (the third
+ * octet of its source), each pass a new set of flows; preloaded, and
+ * streamed through 2 KiB chunks (a chunk holds one pass). */
+static void unique_ip(uint64_t preload_max)
+{
+	struct tw_dpdk_replay_cfg cfg = { 0 };
+	struct dt_capture *c = calloc(2, sizeof(*c));
+	unsigned seen[3] = { 0 };
+	struct tw_dpdk_replay *r;
+	struct tw_errbuf eb;
+	char path[2][128];
+
+	cfg.port = pcap2_port(path);
+	cfg.lcores = 2;
+	cfg.loops = 3;
+	cfg.unique_ip = true;
+	cfg.preload_max = preload_max;
+	cfg.sched.mode = TW_SCHED_TOPSPEED;
+	r = load(&cfg);
+	assert_int_equal(tw_dpdk_replay_stats(r)->streamed, preload_max != 0);
+	assert_int_equal(tw_dpdk_replay_run(r, &eb), 0);
+	assert_int_equal(tw_dpdk_replay_stats(r)->sent, 3 * trace.n);
+	tw_dpdk_replay_free(r);
+	assert_int_equal(tw_dpdk_port_detach(cfg.port, &eb), 0);
+	for (int q = 0; q < 2; q++) {
+		assert_int_equal(dt_capture_read(&c[q], path[q]), 0);
+		for (unsigned i = 0; i < c[q].n; i++) {
+			assert_true(c[q].frame[i][28] < 3);
+			seen[c[q].frame[i][28]]++;
+		}
+		dt_capture_free(&c[q]);
+		unlink(path[q]);
+	}
+	for (int l = 0; l < 3; l++)
+		assert_int_equal(seen[l], trace.n);
+	free(c);
+}
+
+static void test_unique_ip(void **state)
+{
+	(void)state;
+	unique_ip(0);
+	unique_ip(16384);
 }
 
 int main(void)
@@ -385,6 +547,10 @@ int main(void)
 		cmocka_unit_test(test_schedule),
 		cmocka_unit_test(test_filter_rewrite_amplify),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_streamed_flow_order),
+		cmocka_unit_test(test_streamed_loops),
+		cmocka_unit_test(test_copy_schedule),
+		cmocka_unit_test(test_unique_ip),
 	};
 	const char *skip = dt_skip_reason();
 

@@ -5,9 +5,12 @@
  * receiver would decode differently fails here).  Covers headers split
  * over CONTINUATION frames, padding, a table-size update, dynamic-table
  * reuse over many requests, a gRPC message over many DATA frames and
- * tiny segments, a stream reset mid-message, JSON bodies, a capture
- * that starts mid-connection, a lost segment, and malformed input.
+ * tiny segments, gzip messages (inflated, redacted, deflated again at
+ * their length; truncated, grown and bomb members zeroed), a stream
+ * reset mid-message, JSON bodies, a capture that starts mid-connection,
+ * a lost segment, and malformed input.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,6 +22,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <nghttp2/nghttp2.h>
+#include <zlib.h>
 
 #include "redact/body.h"
 #include "redact/pseudo.h"
@@ -35,270 +39,7 @@ static const char SECRET_MAIL[] = "kalinda.tanaka64@xaqhyo.example";
 static const char SECRET_TOKEN[] = "Bearer ak_live_qH8kQrPTsDSuFEhbtyvAYmqg";
 static const char SECRET_NAME[] = "Chiara Quintero";
 
-/* ---- building a connection -------------------------------------------- */
-
-#define MAXPKT 4096
-
-struct conv {
-	uint8_t *pk[MAXPKT];
-	uint32_t len[MAXPKT];
-	int n;
-	uint32_t seq[2];
-	bool drop_next; /* lose the next data segment (not sent) */
-	bool no_syn;
-};
-
-static const uint8_t IPC[4] = { 198, 18, 0, 1 }, IPS[4] = { 198, 18, 0, 2 };
-
-/* A raw IPv4 TCP segment from side d (0 client) with valid checksums. */
-static void seg(struct conv *c, int d, uint8_t flags, const uint8_t *p,
-                uint32_t n)
-{
-	uint32_t len = 40 + n;
-	uint8_t *b = calloc(1, len);
-
-	assert_non_null(b);
-	b[0] = 0x45;
-	tw_put_be16(b + 2, (uint16_t)len);
-	b[8] = 64;
-	b[9] = 6;
-	memcpy(b + 12, d ? IPS : IPC, 4);
-	memcpy(b + 16, d ? IPC : IPS, 4);
-	tw_put_be16(b + 10, tw_cksum_ipv4(b, 20));
-	tw_put_be16(b + 20, d ? 8080 : 40000);
-	tw_put_be16(b + 22, d ? 40000 : 8080);
-	tw_put_be32(b + 24, c->seq[d]);
-	tw_put_be32(b + 28, c->seq[!d]);
-	b[32] = 0x50;
-	b[33] = flags;
-	tw_put_be16(b + 34, 65535);
-	if (n)
-		memcpy(b + 40, p, n);
-	tw_put_be16(b + 36, tw_cksum_l4(4, b + 12, b + 16, 6, b + 20, 20 + n));
-	c->seq[d] += n + ((flags & 0x03) ? 1 : 0);
-	if (c->drop_next && n) {
-		c->drop_next = false;
-		free(b);
-		return;
-	}
-	assert_true(c->n < MAXPKT);
-	c->pk[c->n] = b;
-	c->len[c->n++] = len;
-}
-
-static void handshake(struct conv *c)
-{
-	c->seq[0] = 1000;
-	c->seq[1] = 5000000;
-	if (c->no_syn)
-		return;
-	seg(c, 0, 0x02, NULL, 0);
-	seg(c, 1, 0x12, NULL, 0);
-	seg(c, 0, 0x10, NULL, 0);
-}
-
-/* Sends n bytes from side d in segments of at most mss bytes. */
-static void send_bytes(struct conv *c, int d, const void *p, size_t n,
-                       size_t mss)
-{
-	const uint8_t *b = p;
-
-	while (n) {
-		size_t k = n < mss ? n : mss;
-
-		seg(c, d, 0x18, b, (uint32_t)k);
-		b += k;
-		n -= k;
-	}
-}
-
-static size_t frame(uint8_t *out, uint8_t type, uint8_t flags, uint32_t sid,
-                    const void *p, size_t n)
-{
-	out[0] = (uint8_t)(n >> 16);
-	out[1] = (uint8_t)(n >> 8);
-	out[2] = (uint8_t)n;
-	out[3] = type;
-	out[4] = flags;
-	tw_put_be32(out + 5, sid);
-	if (n)
-		memcpy(out + 9, p, n);
-	return 9 + n;
-}
-
-static size_t block(nghttp2_hd_deflater *d, uint8_t *out, const char **nv,
-                    size_t count)
-{
-	nghttp2_nv v[32];
-	ssize_t n;
-
-	for (size_t i = 0; i < count; i++)
-		v[i] = (nghttp2_nv){ (uint8_t *)nv[2 * i],
-			             (uint8_t *)nv[2 * i + 1],
-			             strlen(nv[2 * i]), strlen(nv[2 * i + 1]),
-			             NGHTTP2_NV_FLAG_NONE };
-	n = nghttp2_hd_deflate_hd(d, out, 8192, v, count);
-	assert_true(n > 0);
-	return (size_t)n;
-}
-
-/* ---- running the session ---------------------------------------------- */
-
-struct result {
-	uint8_t *stream[2]; /* redacted payload by stream offset */
-	size_t slen[2];
-	uint8_t *raw; /* every output byte, for secret searches */
-	size_t rawlen;
-	char *l7;
-	size_t l7len;
-	struct tw_session_stats st;
-	bool cksum_ok;
-};
-
-static void run(struct conv *c, struct result *res)
-{
-	struct tw_redactor *r;
-	struct tw_session *s;
-	struct tw_errbuf eb;
-	struct tw_out o;
-	FILE *l7;
-	struct tw_session_cfg cfg = { 0 };
-	uint32_t isn[2] = { 1000 + 1, 5000000 + 1 };
-
-	memset(res, 0, sizeof(*res));
-	res->cksum_ok = true;
-	l7 = open_memstream(&res->l7, &res->l7len);
-	assert_non_null(l7);
-	cfg.l7 = l7;
-	for (int d = 0; d < 2; d++) {
-		res->stream[d] = calloc(1, 1 << 20);
-		assert_non_null(res->stream[d]);
-	}
-	res->raw = malloc(1 << 22);
-	assert_int_equal(tw_redactor_new(&r, &pol, key, &eb), 0);
-	assert_int_equal(tw_session_new(&s, r, &pol, key, &cfg, &eb), 0);
-	for (int i = 0; i <= c->n; i++) {
-		if (i < c->n) {
-			struct tw_packet p = { .caplen = c->len[i],
-				               .wirelen = c->len[i],
-				               .data = c->pk[i],
-				               .ts_ns = i * 1000 };
-
-			assert_int_equal(tw_session_push(s, &p, TW_LINK_RAW),
-			                 0);
-		} else {
-			tw_session_finish(s);
-		}
-		while (tw_session_pop(s, &o) == 1) {
-			int d = tw_be16(o.data + 20) == 8080;
-			uint32_t n = o.caplen - 40;
-			uint32_t off = tw_be32(o.data + 24) - isn[d];
-
-			assert_int_equal(o.caplen, o.origlen);
-			memcpy(res->raw + res->rawlen, o.data, o.caplen);
-			res->rawlen += o.caplen;
-			if (tw_cksum_l4(4, o.data + 12, o.data + 16, 6,
-			                o.data + 20,
-			                20 + n) != tw_be16(o.data + 36))
-				res->cksum_ok = false;
-			if (n && off < (1u << 20) && off + n <= (1u << 20)) {
-				memcpy(res->stream[d] + off, o.data + 40, n);
-				if (off + n > res->slen[d])
-					res->slen[d] = off + n;
-			}
-		}
-	}
-	res->st = *tw_session_stats(s);
-	tw_session_free(s);
-	tw_redactor_free(r);
-	fclose(l7);
-	for (int i = 0; i < c->n; i++)
-		free(c->pk[i]);
-	c->n = 0;
-}
-
-static void result_free(struct result *res)
-{
-	free(res->stream[0]);
-	free(res->stream[1]);
-	free(res->raw);
-	free(res->l7);
-}
-
-static bool contains(const struct result *res, const char *s)
-{
-	return memmem(res->raw, res->rawlen, s, strlen(s)) != NULL;
-}
-
-/* Decodes a redacted stream's frames: each header block is inflated
- * with a fresh inflater (as the receiver would), and the headers are
- * appended to out as "name: value\n". */
-static int decode_stream(const uint8_t *p, size_t n, bool client, char *out,
-                         size_t cap, int *data_frames)
-{
-	nghttp2_hd_inflater *in;
-	uint8_t blk[65536];
-	size_t pos = client ? 24 : 0, bl = 0, o = 0;
-	int blocks = 0;
-
-	nghttp2_hd_inflate_new(&in);
-	out[0] = '\0';
-	while (pos + 9 <= n) {
-		uint32_t len =
-		        (uint32_t)p[pos] << 16 | p[pos + 1] << 8 | p[pos + 2];
-		uint8_t type = p[pos + 3], fl = p[pos + 4];
-		const uint8_t *f = p + pos + 9;
-		size_t skip = 0, pad = 0;
-
-		if (pos + 9 + len > n)
-			break;
-		if ((type == 1 || type == 0) && (fl & 8)) {
-			pad = f[0];
-			skip = 1;
-		}
-		if (type == 1 && (fl & 0x20))
-			skip += 5;
-		if (type == 0 && data_frames)
-			(*data_frames)++;
-		if (type == 1 || type == 9) {
-			memcpy(blk + bl, f + skip, len - skip - pad);
-			bl += len - skip - pad;
-			if (fl & 4) {
-				size_t q = 0;
-
-				for (;;) {
-					nghttp2_nv nv;
-					int ifl = 0;
-					ssize_t r = nghttp2_hd_inflate_hd2(
-					        in, &nv, &ifl, blk + q, bl - q,
-					        1);
-
-					if (r < 0) {
-						nghttp2_hd_inflate_del(in);
-						return -1;
-					}
-					q += (size_t)r;
-					if (ifl & NGHTTP2_HD_INFLATE_EMIT)
-						o += (size_t)snprintf(
-						        out + o, cap - o,
-						        "%.*s: %.*s\n",
-						        (int)nv.namelen,
-						        (const char *)nv.name,
-						        (int)nv.valuelen,
-						        (const char *)nv.value);
-					if (ifl & NGHTTP2_HD_INFLATE_FINAL)
-						break;
-				}
-				nghttp2_hd_inflate_end_headers(in);
-				bl = 0;
-				blocks++;
-			}
-		}
-		pos += 9 + len;
-	}
-	nghttp2_hd_inflate_del(in);
-	return blocks;
-}
+#include "h2conn.h"
 
 /* The DATA payloads of a client stream, concatenated. */
 static size_t data_of(const uint8_t *p, size_t n, uint8_t *out)
@@ -464,6 +205,28 @@ static void test_dynamic_table_reuse(void **state)
 	assert_non_null(strstr(hd, ":path: /corpus.v1.Users/GetUser\n"));
 	assert_non_null(strstr(hd, "content-type: application/grpc\n"));
 	assert_null(strstr(hd, SECRET_MAIL));
+	/* Every request decodes, literal or indexed, to exactly the
+	 * pseudonyms of its email and token. */
+	{
+		char want[256], ps[128];
+		size_t n = 0;
+
+		memcpy(ps, SECRET_MAIL, strlen(SECRET_MAIL));
+		tw_pseudo_text(key->value, (uint8_t *)ps, strlen(SECRET_MAIL));
+		snprintf(want, sizeof(want), "x-user-email: %.*s\n",
+		         (int)strlen(SECRET_MAIL), ps);
+		for (char *p = hd; (p = strstr(p, want)); p++)
+			n++;
+		assert_int_equal(n, 40);
+		memcpy(ps, SECRET_TOKEN, strlen(SECRET_TOKEN));
+		tw_pseudo_text(key->value, (uint8_t *)ps, strlen(SECRET_TOKEN));
+		snprintf(want, sizeof(want), "authorization: %.*s\n",
+		         (int)strlen(SECRET_TOKEN), ps);
+		n = 0;
+		for (char *p = hd; (p = strstr(p, want)); p++)
+			n++;
+		assert_int_equal(n, 40);
+	}
 	/* The same pseudonym for every request (dynamic table entries). */
 	{
 		char *a = strstr(hd, "x-user-email: "), *b;
@@ -637,6 +400,8 @@ static void test_midstream_and_lost_segment(void **state)
 	nghttp2_hd_deflate_del(ds);
 }
 
+/* Flag 1 without grpc-encoding: gzip (another or no encoding): the
+ * redactor cannot walk it, so it is zeroed after its prefix. */
 static void test_compressed_message_zeroed(void **state)
 {
 	struct conv c = { 0 };
@@ -659,6 +424,226 @@ static void test_compressed_message_zeroed(void **state)
 	for (size_t i = 5; i < ml; i++)
 		assert_int_equal(out[i], 0);
 	assert_int_equal(res.st.h2.grpc_compressed_zeroed, 1);
+	result_free(&res);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+}
+
+/* ---- gzip messages (grpc-encoding: gzip) ------------------------------ */
+
+static const char *gz_req_nv[] = {
+	":method",       "POST",
+	":scheme",       "http",
+	":path",         "/corpus.v1.Users/ListUsers",
+	"content-type",  "application/grpc",
+	"grpc-encoding", "gzip",
+	"x-user-email",  SECRET_MAIL,
+};
+
+/* A gzip member of n bytes at in, as grpc writes one (zlib, level 6). */
+static size_t gz_member(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z = { 0 };
+	size_t len;
+
+	assert_int_equal(
+	        deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY),
+	        Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	len = z.total_out;
+	deflateEnd(&z);
+	return len;
+}
+
+/* A gRPC message: prefix with flag 1, then member (n bytes). */
+static size_t gz_grpc(const uint8_t *member, size_t n, uint8_t *out)
+{
+	out[0] = 1;
+	tw_put_be32(out + 1, (uint32_t)n);
+	memcpy(out + 5, member, n);
+	return n + 5;
+}
+
+/* Ten user records, as a list call would carry them. */
+static size_t pb_users(uint8_t *m)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < 10; i++) {
+		m[n++] = 0x0a;
+		m[n] = (uint8_t)pb_user(m + n + 1);
+		n += 1 + m[n];
+	}
+	return n;
+}
+
+static long inflate_gz(const uint8_t *in, size_t n, uint8_t *out, size_t cap)
+{
+	z_stream z = { 0 };
+	long len;
+
+	assert_int_equal(inflateInit2(&z, 15 + 16), Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = out;
+	z.avail_out = (uInt)cap;
+	len = inflate(&z, Z_FINISH) == Z_STREAM_END && !z.avail_in
+	              ? (long)z.total_out
+	              : -1;
+	inflateEnd(&z);
+	return len;
+}
+
+/* A request stream whose DATA carries body (n bytes) in frames of at
+ * most fmax bytes, END_STREAM on the last, sent mss bytes a segment. */
+static void gz_stream(struct conv *c, nghttp2_hd_deflater *dc, uint32_t sid,
+                      const uint8_t *body, size_t n, size_t fmax, size_t mss)
+{
+	static uint8_t f[65536];
+	uint8_t b[4096];
+	size_t fl = frame(f, 1, 4, sid, b, block(dc, b, gz_req_nv, 6));
+
+	for (size_t k = 0; k < n; k += fmax) {
+		size_t m = n - k < fmax ? n - k : fmax;
+
+		fl += frame(f + fl, 0, k + m == n ? 1 : 0, sid, body + k, m);
+	}
+	send_bytes(c, 0, f, fl, mss);
+}
+
+/*
+ * A gzip message split over DATA frames and tiny segments comes out at
+ * its length, flag and prefix kept, and inflates (zlib) to exactly the
+ * protobuf the walker makes of the original: the secrets are gone from
+ * the packets and from the L7 trace, which says "protobuf+gzip".
+ */
+static void test_gzip_message_redacted(void **state)
+{
+	struct conv c = { 0 };
+	nghttp2_hd_deflater *dc, *ds;
+	uint8_t plain[2048], want[2048], mem[2048], msg[2048], out[2048];
+	size_t pl = pb_users(plain), ml, o;
+	struct result res;
+	char hd[8192], expect[128];
+
+	(void)state;
+	ml = gz_member(plain, pl, mem, sizeof(mem));
+	ml = gz_grpc(mem, ml, msg);
+	start_h2(&c, &dc, &ds);
+	gz_stream(&c, dc, 1, msg, ml, 13, 7);
+	run(&c, &res);
+	assert_false(contains(&res, SECRET_MAIL));
+	assert_false(contains(&res, SECRET_NAME));
+	assert_true(res.cksum_ok);
+	o = data_of(res.stream[0], res.slen[0], out);
+	assert_int_equal(o, ml);
+	assert_memory_equal(out, msg, 5);
+	assert_int_equal(inflate_gz(out + 5, ml - 5, plain + 1024, 1024),
+	                 (long)pl);
+	memcpy(want, plain, pl);
+	assert_int_equal(tw_pb_redact(key->value, want, pl), 0);
+	assert_memory_equal(plain + 1024, want, pl);
+	assert_null(memmem(plain + 1024, pl, "Chiara", 6));
+	assert_int_equal(res.st.h2.grpc_gzip, 1);
+	assert_int_equal(res.st.h2.gzip_grown + res.st.h2.gzip_invalid +
+	                         res.st.h2.gzip_refused,
+	                 0);
+	/* The headers: grpc-encoding kept, the email exactly its pseudonym. */
+	assert_int_equal(decode_stream(res.stream[0], res.slen[0], true, hd,
+	                               sizeof(hd), NULL),
+	                 1);
+	assert_non_null(strstr(hd, "grpc-encoding: gzip\n"));
+	memcpy(want, SECRET_MAIL, strlen(SECRET_MAIL));
+	tw_pseudo_text(key->value, want, strlen(SECRET_MAIL));
+	snprintf(expect, sizeof(expect), "x-user-email: %.*s\n",
+	         (int)strlen(SECRET_MAIL), (const char *)want);
+	assert_non_null(strstr(hd, expect));
+	assert_non_null(strstr(res.l7, "\"redaction\":\"protobuf+gzip\""));
+	assert_null(strstr(res.l7, SECRET_MAIL));
+	result_free(&res);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+}
+
+/* The body of a message after its prefix is all zeros. */
+static bool zeroed_after_prefix(const uint8_t *m, size_t n)
+{
+	for (size_t i = 5; i < n; i++)
+		if (m[i])
+			return false;
+	return true;
+}
+
+/*
+ * Members that cannot be kept are zeroed after their prefix and
+ * counted: a truncated one (and, its framing no longer trusted, the
+ * message after it on that side of the stream), one that grows when
+ * deflated again, and one that inflates past grpc_gzip_max (a bomb).
+ */
+static void test_gzip_refused_members(void **state)
+{
+	struct conv c = { 0 };
+	nghttp2_hd_deflater *dc, *ds;
+	uint8_t plain[8192], mem[4096], body[8192], out[16384];
+	size_t pl = pb_users(plain), ml, m1, bl, at[3], o, k;
+	struct result res;
+
+	(void)state;
+	start_h2(&c, &dc, &ds);
+	/* Stream 1: a member cut by 6 bytes, then a whole one. */
+	m1 = gz_member(plain, pl, mem, sizeof(mem));
+	bl = gz_grpc(mem, m1 - 6, body);
+	bl += gz_grpc(mem, m1, body + bl);
+	gz_stream(&c, dc, 1, body, bl, 100, 1460);
+	at[0] = bl;
+	/* Stream 3: a run of one letter, incompressible once pseudonymized. */
+	pl = 0;
+	plain[pl++] = 0x0a;
+	plain[pl++] = 0xc8;
+	plain[pl++] = 0x01;
+	memset(plain + pl, 'q', 200);
+	pl += 200;
+	ml = gz_member(plain, pl, mem, sizeof(mem));
+	ml = gz_grpc(mem, ml, body);
+	gz_stream(&c, dc, 3, body, ml, 16384, 1460);
+	at[1] = at[0] + ml;
+	/* Stream 5: 8000 bytes of varints from a few dozen: over 4096. */
+	for (pl = 0; pl < 8000; pl += 2) {
+		plain[pl] = 0x08;
+		plain[pl + 1] = 0x01;
+	}
+	ml = gz_member(plain, pl, mem, sizeof(mem));
+	ml = gz_grpc(mem, ml, body);
+	gz_stream(&c, dc, 5, body, ml, 16384, 1460);
+	at[2] = at[1] + ml;
+	pol.grpc_gzip_max = 4096;
+	run(&c, &res);
+	pol.grpc_gzip_max = TW_POLICY_GZIP_MAX_DEFAULT;
+	assert_false(contains(&res, SECRET_MAIL));
+	assert_int_equal(res.st.h2.gzip_invalid, 1);
+	assert_int_equal(res.st.h2.gzip_grown, 1);
+	assert_int_equal(res.st.h2.gzip_refused, 1);
+	assert_int_equal(res.st.h2.grpc_gzip, 0);
+	assert_null(memmem(res.raw, res.rawlen, "qqqq", 4));
+	/* Streams 3 and 5: the prefix as sent, zeros.  Stream 1: the
+	 * first prefix, then zeros to the end of that side (the whole
+	 * second message too). */
+	o = data_of(res.stream[0], res.slen[0], out);
+	assert_int_equal(o, at[2]);
+	assert_int_equal(out[0], 1);
+	assert_int_equal(tw_be32(out + 1), m1 - 6);
+	assert_true(zeroed_after_prefix(out, at[0]));
+	for (k = 1; k < 3; k++) {
+		assert_int_equal(out[at[k - 1]], 1);
+		assert_int_equal(5 + tw_be32(out + at[k - 1] + 1),
+		                 at[k] - at[k - 1]);
+		assert_true(zeroed_after_prefix(out + at[k - 1],
+		                                at[k] - at[k - 1]));
+	}
 	result_free(&res);
 	nghttp2_hd_deflate_del(dc);
 	nghttp2_hd_deflate_del(ds);
@@ -863,6 +848,120 @@ static void test_protobuf_walker(void **state)
 	assert_memory_equal(o, m, n);
 }
 
+/* The pseudonym of s, as the redactor makes it (for exact checks). */
+static const char *ps_of(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n + 1);
+	tw_pseudo_text(key->value, (uint8_t *)out, n);
+	return out;
+}
+
+/*
+ * Kept headers keep only what their grammar allows (issue 5, tester
+ * finding 1): a list element, media type parameter or value that is
+ * not a known token is pseudonymized, the rest stays as sent, and the
+ * block still decodes (Huffman literals rewritten at their length).
+ * grpc-message stays valid percent-encoding (finding 14).
+ */
+static void test_kept_header_grammar(void **state)
+{
+	static const char *rq[] = {
+		":method", "POST", ":scheme", "http", ":path",
+		"/corpus.v1.Users/GetUser", ":authority", "x",
+		"content-type",
+		"application/grpc+proto; charset=utf-8; tenant=marisol",
+		"te", "trailers, marisol.castellano51", "accept-encoding",
+		"gzip;q=1.0, FC8ZrXbeg_fT3pG-h8msMlc-T1ah9sdbEl7oX8nr, br",
+		"grpc-encoding", "gzip", "grpc-accept-encoding",
+		"identity,gzip,kalindaTanaka", "grpc-timeout", "1500m",
+		"content-length", "12 Chiara"
+	};
+	static const char *rs[] = { ":status", "200", "content-type",
+		                    "application/vnd.kalinda+json" };
+	static const char *tr[] = { "grpc-status", "13", "grpc-message",
+		                    "caf%C3%A9 Chiara%20Q%E2%82%ACx" };
+	struct conv c = { 0 };
+	nghttp2_hd_deflater *dc, *ds;
+	struct result res;
+	uint8_t b[4096], f[4096];
+	size_t n, fl;
+	char *hd = malloc(1 << 16), want[256], p1[64], p2[64];
+	const char *gm;
+
+	(void)state;
+	start_h2(&c, &dc, &ds);
+	n = block(dc, b, rq, 11);
+	fl = frame(f, 1, 5, 1, b, n);
+	send_bytes(&c, 0, f, fl, 1460);
+	n = block(ds, b, rs, 2);
+	fl = frame(f, 1, 4, 1, b, n);
+	n = block(ds, b, tr, 2);
+	fl += frame(f + fl, 1, 5, 1, b, n);
+	send_bytes(&c, 1, f, fl, 1460);
+	run(&c, &res);
+	assert_int_equal(decode_stream(res.stream[0], res.slen[0], true, hd,
+	                               1 << 16, NULL),
+	                 1);
+	assert_non_null(strstr(hd, "grpc-encoding: gzip\n"));
+	assert_non_null(strstr(hd, "grpc-timeout: 1500m\n"));
+	assert_non_null(strstr(hd, ":method: POST\n"));
+	snprintf(want, sizeof(want), "te: trailers, %s\n",
+	         ps_of("marisol.castellano51", p1));
+	assert_non_null(strstr(hd, want));
+	snprintf(want, sizeof(want), "accept-encoding: gzip;q=1.0, %s, br\n",
+	         ps_of("FC8ZrXbeg_fT3pG-h8msMlc-T1ah9sdbEl7oX8nr", p1));
+	assert_non_null(strstr(hd, want));
+	snprintf(want, sizeof(want),
+	         "content-type: application/grpc+proto; charset=utf-8; %s\n",
+	         ps_of("tenant=marisol", p1));
+	assert_non_null(strstr(hd, want));
+	snprintf(want, sizeof(want), "grpc-accept-encoding: identity,gzip,%s\n",
+	         ps_of("kalindaTanaka", p1));
+	assert_non_null(strstr(hd, want));
+	snprintf(want, sizeof(want), "content-length: %s\n",
+	         ps_of("12 Chiara", p2));
+	assert_non_null(strstr(hd, want));
+	assert_null(strstr(hd, "marisol"));
+	assert_null(strstr(hd, "FC8ZrXbeg"));
+	assert_null(strstr(hd, "kalinda"));
+	assert_null(strstr(hd, "Chiara"));
+	assert_int_equal(decode_stream(res.stream[1], res.slen[1], false, hd,
+	                               1 << 16, NULL),
+	                 2);
+	snprintf(want, sizeof(want), "content-type: application/%s+json\n",
+	         ps_of("vnd.kalinda", p1));
+	assert_non_null(strstr(hd, want));
+	assert_non_null(strstr(hd, "grpc-status: 13\n"));
+	/* grpc-message: escapes stay escapes, their high digit kept. */
+	gm = strstr(hd, "grpc-message: ");
+	assert_non_null(gm);
+	gm += 14;
+	assert_null(strstr(gm, "Chiara"));
+	assert_memory_not_equal(gm, "caf%C3%A9", 9);
+	assert_true(gm[3] == '%' && gm[4] == 'C' && gm[6] == '%' &&
+	            gm[7] == 'A' && gm[9] == ' ' && gm[16] == '%' &&
+	            gm[17] == '2' && gm[20] == '%' && gm[21] == 'E' &&
+	            gm[23] == '%' && gm[24] == '8' && gm[26] == '%' &&
+	            gm[27] == 'A');
+	for (const char *e = gm; *e != '\n'; e++)
+		if (*e == '%')
+			assert_true(isxdigit((unsigned char)e[1]) &&
+			            isxdigit((unsigned char)e[2]));
+	assert_true(gm[5] >= '3' && gm[5] <= '9'); /* no C0, C1 lead */
+	assert_true(gm[22] == '1' || gm[22] == '2'); /* no E0 */
+	/* The L7 trace says the same. */
+	assert_null(strstr(res.l7, "marisol"));
+	assert_null(strstr(res.l7, "FC8ZrXbeg"));
+	assert_null(strstr(res.l7, "Chiara"));
+	assert_non_null(strstr(res.l7, "[\"grpc-timeout\",\"1500m\"]"));
+	result_free(&res);
+	free(hd);
+	nghttp2_hd_deflate_del(dc);
+	nghttp2_hd_deflate_del(ds);
+}
+
 static int setup(void **state)
 {
 	struct tw_errbuf eb;
@@ -895,10 +994,13 @@ int main(void)
 		cmocka_unit_test(test_rst_mid_message),
 		cmocka_unit_test(test_midstream_and_lost_segment),
 		cmocka_unit_test(test_compressed_message_zeroed),
+		cmocka_unit_test(test_gzip_message_redacted),
+		cmocka_unit_test(test_gzip_refused_members),
 		cmocka_unit_test(test_http1_pipelined),
 		cmocka_unit_test(test_fin_rst_close),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_json_body),
+		cmocka_unit_test(test_kept_header_grammar),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

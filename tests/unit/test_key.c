@@ -140,6 +140,45 @@ static void test_file_refusals(void **state)
 	assert_int_equal(tw_key_from_file(&k, "/tmp", &eb), TW_EINVAL);
 }
 
+/* Text that is not clean hex is refused with its place, not taken as
+ * raw bytes; raw bytes that are not text are still a key. */
+#define HEX_TEXT \
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+
+static void test_text_not_hex(void **state)
+{
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{ "0x" HEX_TEXT "\n", ":1:2: 'x' is not a hex digit" },
+		{ HEX_TEXT "\n" HEX_TEXT "g\n",
+		  ":2:65: 'g' is not a hex digit" },
+		{ "00:01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e:0f:10:11:12:13:"
+		  "14:15:16:17:18:19:1a:1b:1c:1d:1e:1f\n",
+		  ":1:3: ':' is not a hex digit" },
+		{ HEX_TEXT HEX_TEXT "1\n", ": 129 hex digits, an odd number" },
+	};
+	uint8_t raw[32];
+	struct tw_key *k;
+	struct tw_errbuf eb;
+	char *path;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		path = tmp_file(cases[i].text, strlen(cases[i].text), 0600);
+		assert_int_equal(tw_key_from_file(&k, path, &eb), TW_EINVAL);
+		if (!strstr(eb.msg, cases[i].msg) || !strstr(eb.msg, path))
+			fail_msg("%s", eb.msg);
+		unlink(path);
+	}
+	for (int i = 0; i < 32; i++)
+		raw[i] = (uint8_t)(0x80 + i * 3);
+	path = tmp_file(raw, sizeof(raw), 0600);
+	assert_int_equal(tw_key_from_file(&k, path, &eb), 0);
+	tw_key_free(k);
+	unlink(path);
+}
+
 static void test_different_keys_differ(void **state)
 {
 	uint8_t a[32] = { 1 }, b[32] = { 2 };
@@ -164,6 +203,7 @@ int main(void)
 		cmocka_unit_test(test_env),
 		cmocka_unit_test(test_file_hex_and_raw_agree),
 		cmocka_unit_test(test_file_refusals),
+		cmocka_unit_test(test_text_not_hex),
 		cmocka_unit_test(test_different_keys_differ),
 	};
 

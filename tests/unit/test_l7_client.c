@@ -3,7 +3,8 @@
  * a slow HTTP/2 server in a thread of this process, on loopback: latency
  * counts from the intended send time, not from when a request could be
  * sent (no coordinated omission), requests held back are counted late,
- * the open-loop schedule is kept, and a refused port is an outcome.
+ * the open-loop schedule is kept, the messages of a streaming gRPC call
+ * leave at their recorded times, and a refused port is an outcome.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -39,13 +40,25 @@ struct server {
 	pthread_t thread;
 	int32_t pending[64];
 	int npending;
+	int64_t data_ns[16]; /* when each DATA frame with payload came */
+	int ndata;
 };
+
+static int64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
 
 static int srv_frame(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 {
 	struct server *sv = arg;
 
 	(void)s;
+	if (f->hd.type == NGHTTP2_DATA && f->hd.length && sv->ndata < 16)
+		sv->data_ns[sv->ndata++] = mono_ns();
 	if ((f->hd.type == NGHTTP2_HEADERS || f->hd.type == NGHTTP2_DATA) &&
 	    (f->hd.flags & NGHTTP2_FLAG_END_STREAM) && sv->npending < 64)
 		sv->pending[sv->npending++] = f->hd.stream_id;
@@ -222,6 +235,81 @@ static void test_open_loop(void **state)
 	free(st);
 }
 
+/* One gRPC client-streaming call of three messages; with times, they
+ * were sent 0, 80 and 160 ms after the call started. */
+static void mkstream(struct tw_l7_trace *t, bool times)
+{
+	char line[600];
+	struct tw_errbuf eb;
+
+	memset(t, 0, sizeof(*t));
+	snprintf(line, sizeof(line),
+	         "{\"conn\":1,\"start_ns\":1000,\"method\":\"POST\","
+	         "\"path\":\"/a.B/Up\",\"request\":{\"headers\":[["
+	         "\"content-type\",\"application/grpc\"]],\"body\":{"
+	         "\"size\":24,\"encoding\":\"base64\",\"data\":"
+	         "\"AAAAAAMKAWEAAAAAAwoBYQAAAAADCgFh\",\"grpc_messages\":3%s}},"
+	         "\"response\":{\"status\":200}}",
+	         times ? ",\"messages\":[{\"t_ns\":0,\"size\":8},{\"t_ns\":"
+	                 "80000000,\"size\":8},{\"t_ns\":160000000,"
+	                 "\"size\":8}]"
+	               : "");
+	assert_int_equal(
+	        tw_l7_trace_add_line(t, "t", 1, line, strlen(line), &eb), 0);
+	assert_int_equal(t->ex[0].nmsgs, times ? 3 : 0);
+}
+
+/* Replays mkstream's call at speedup num; returns the gaps between the
+ * server's DATA frames in ms (first to second, first to last). */
+static void stream_gaps(bool times, int num, int64_t *g1, int64_t *g2)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	struct tw_l7_trace t;
+	struct tw_l7_cfg cfg;
+	struct tw_errbuf eb;
+	struct server sv;
+	char url[64];
+
+	delay_ms = 0;
+	srv_start(&sv);
+	mkstream(&t, times);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u", sv.port);
+	tw_l7_cfg_default(&cfg);
+	cfg.target = url;
+	cfg.lead_ns = 20 * MS;
+	cfg.speedup.num = (uint64_t)num;
+	assert_int_equal(tw_l7_run(&t, &cfg, st, &eb), 0);
+	srv_stop(&sv);
+	delay_ms = DELAY_MS;
+	/* Answered (the server sends no grpc-status: not "ok"). */
+	assert_int_equal(st->completed, 1);
+	assert_int_equal(st->outcome[TW_L7_RESET], 0);
+	assert_int_equal(st->bytes_out, 24);
+	assert_true(sv.ndata >= 1);
+	*g1 = (sv.data_ns[sv.ndata > 1] - sv.data_ns[0]) / MS;
+	*g2 = (sv.data_ns[sv.ndata - 1] - sv.data_ns[0]) / MS;
+	tw_l7_stats_free(st);
+	tw_l7_trace_free(&t);
+	free(st);
+}
+
+/* The messages leave at their times (halved at speedup 2); a trace
+ * without times sends the body at once. */
+static void test_streaming_messages_paced(void **state)
+{
+	int64_t g1, g2;
+
+	(void)state;
+	stream_gaps(true, 1, &g1, &g2);
+	assert_true(g1 >= 75 && g2 >= 155);
+	assert_true(g2 < 400);
+	stream_gaps(true, 2, &g1, &g2);
+	assert_true(g1 >= 35 && g2 >= 75);
+	assert_true(g2 < 155);
+	stream_gaps(false, 1, &g1, &g2);
+	assert_true(g2 < 40);
+}
+
 /* A loopback port nobody listens on (bound, then closed). */
 static unsigned free_port(void)
 {
@@ -286,6 +374,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_no_coordinated_omission),
 		cmocka_unit_test(test_open_loop),
+		cmocka_unit_test(test_streaming_messages_paced),
 		cmocka_unit_test(test_refused),
 		cmocka_unit_test(test_bad_target),
 	};

@@ -78,6 +78,44 @@ static void test_record(void **state)
 	tw_l7_trace_free(&t);
 }
 
+/* An HTTP/1.1 line, as `tracewarp redact` writes one: re-issued as
+ * HTTP/2, so its connection-specific fields are left out and "host"
+ * gives the authority. */
+#define REC_H1                                                               \
+	"{\"v\":1,\"conn\":2,\"stream\":1,\"proto\":\"http/1.1\","           \
+	"\"start_ns\":5,\"method\":\"POST\",\"scheme\":\"http\","            \
+	"\"authority\":null,\"path\":\"/api/v1/x\",\"request\":{"            \
+	"\"headers\":[[\"host\",\"abc.example:80\"],[\"connection\","        \
+	"\"keep-alive\"],[\"keep-alive\",\"timeout=5\"],[\"upgrade\","       \
+	"\"h2c\"],[\"http2-settings\",\"AAMAAABk\"],[\"transfer-encoding\"," \
+	"\"chunked\"],[\"te\",\"gzip\"],[\"proxy-connection\",\"x\"],"       \
+	"[\"content-type\",\"application/json\"],[\"x-id\",\"7\"]],"         \
+	"\"trailers\":[],\"body\":{\"size\":2,\"redaction\":\"json\","       \
+	"\"encoding\":\"utf8\",\"data\":\"{}\",\"truncated\":false}},"       \
+	"\"response\":{\"status\":201},\"grpc_status\":null,"                \
+	"\"complete\":true}"
+
+static void test_http1_line(void **state)
+{
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	const struct tw_l7_exchange *ex;
+
+	(void)state;
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 1, REC_H1, strlen(REC_H1), &eb),
+	        0);
+	ex = &t.ex[0];
+	assert_string_equal(ex->method, "POST");
+	assert_string_equal(ex->authority, "abc.example:80");
+	assert_int_equal(ex->nhdrs, 2);
+	assert_string_equal(ex->hdrs[0].name, "content-type");
+	assert_string_equal(ex->hdrs[1].name, "x-id");
+	assert_int_equal(ex->body_len, 2);
+	assert_int_equal(ex->status, 201);
+	tw_l7_trace_free(&t);
+}
+
 static void test_bodies(void **state)
 {
 	static const struct {
@@ -172,6 +210,62 @@ static void test_bad_lines(void **state)
 		        tw_l7_trace_add_line(&tr, "f", 1, " \r\n", 3, &eb), 1);
 		tw_l7_trace_free(&tr);
 	}
+}
+
+/* A gRPC request with per-message times (messages "ab" and "c", then 3
+ * bytes of a cut one): MSGS is the "messages" member. */
+#define STREAM_LINE(MSGS)                                                     \
+	"{\"start_ns\":1,\"method\":\"POST\",\"path\":\"/s/M\","              \
+	"\"request\":{\"headers\":[[\"content-type\",\"application/grpc\"]]," \
+	"\"body\":{\"encoding\":\"base64\",\"size\":16,\"grpc_messages\":2,"  \
+	"\"data\":\"AAAAAAJhYgAAAAABYwAAAA==\"" MSGS "}}}"
+
+/* request.body.messages: message ends and times, non-decreasing, the
+ * body's tail with the last; none, or all at 0, is no pacing; a bad
+ * list is a bad line. */
+static void test_message_times(void **state)
+{
+	static const char *const bad[] = {
+		STREAM_LINE(",\"messages\":\"x\""),
+		STREAM_LINE(",\"messages\":[]"),
+		STREAM_LINE(",\"messages\":[{\"t_ns\":-1}]"),
+		STREAM_LINE(",\"messages\":[{\"size\":7}]"),
+		STREAM_LINE(",\"messages\":[{\"t_ns\":0},{\"t_ns\":\"5\"}]"),
+	};
+	const char *ok = STREAM_LINE(
+	        ",\"messages\":[{\"t_ns\":5,\"size\":7},{\"t_ns\":3}]");
+	const char *zero = STREAM_LINE(
+	        ",\"messages\":[{\"t_ns\":0},{\"t_ns\":0},{\"t_ns\":0}]");
+	const char *old = STREAM_LINE("");
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(tw_l7_trace_add_line(&t, "f", 1, ok, strlen(ok), &eb),
+	                 0);
+	assert_int_equal(t.ex[0].body_len, 16);
+	assert_int_equal(t.ex[0].nmsgs, 2);
+	assert_int_equal(t.ex[0].msgs[0].end, 7);
+	assert_int_equal(t.ex[0].msgs[0].t_ns, 5);
+	assert_int_equal(t.ex[0].msgs[1].end, 16);
+	assert_int_equal(t.ex[0].msgs[1].t_ns, 5);
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 2, zero, strlen(zero), &eb), 0);
+	assert_null(t.ex[1].msgs);
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 3, old, strlen(old), &eb), 0);
+	assert_null(t.ex[2].msgs);
+	assert_int_equal(t.ex[2].body_len, 16);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(tw_l7_trace_add_line(&t, "f.jsonl", 9, bad[i],
+		                                      strlen(bad[i]), &eb),
+		                 TW_EFORMAT);
+		if (!strstr(eb.msg, "f.jsonl:9: request body: ") ||
+		    !strstr(eb.msg, "messages"))
+			fail_msg("'%s': '%s'", bad[i], eb.msg);
+	}
+	assert_int_equal(t.n, 3);
+	tw_l7_trace_free(&t);
 }
 
 /* A body the trace cut at 64 KiB is sent at its recorded size: gRPC with
@@ -291,9 +385,11 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_record),
+		cmocka_unit_test(test_http1_line),
 		cmocka_unit_test(test_bodies),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_message_times),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_errors),
 	};

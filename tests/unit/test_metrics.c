@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -107,6 +108,33 @@ static void test_file(void **state)
 	free(st);
 }
 
+/* The file is renamed into place: a FIFO there (or a device, as
+ * /dev/null) must be refused and left as it was, not replaced. */
+static void test_file_not_regular(void **state)
+{
+	struct tw_replay_stats *st = sample();
+	char dir[] = "/tmp/tw_metrics_XXXXXX", fifo[64];
+	struct tw_errbuf eb;
+	struct stat sb;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(tw_metrics_check_file(fifo, &eb), TW_EINVAL);
+	assert_non_null(strstr(eb.msg, "not a regular file"));
+	assert_int_equal(tw_metrics_write_file(fifo, st, "a", &eb), TW_EINVAL);
+	assert_int_equal(tw_metrics_write_text(fifo, "x 1\n", &eb), TW_EINVAL);
+	assert_int_equal(stat(fifo, &sb), 0);
+	assert_true(S_ISFIFO(sb.st_mode));
+	/* A directory is refused too; a path not there yet is fine. */
+	assert_int_equal(tw_metrics_check_file(dir, &eb), TW_EINVAL);
+	unlink(fifo);
+	assert_int_equal(tw_metrics_check_file(fifo, &eb), 0);
+	rmdir(dir);
+	free(st);
+}
+
 /* One HTTP request to 127.0.0.1:port; returns the response. */
 static char *get(unsigned port, const char *path)
 {
@@ -162,6 +190,7 @@ int main(void)
 		cmocka_unit_test(test_prom),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_file),
+		cmocka_unit_test(test_file_not_regular),
 		cmocka_unit_test(test_server),
 	};
 

@@ -50,6 +50,7 @@ static void test_default_is_strict(void **state)
 
 	(void)state;
 	assert_int_equal(tw_policy_default(&pol, &eb), 0);
+	assert_int_equal(pol.grpc_gzip_max, TW_POLICY_GZIP_MAX_DEFAULT);
 	assert_int_equal(pol.special, TW_POL_SPECIAL_KEEP_CLASS);
 	assert_int_equal(pol.nkeep, 0);
 	assert_int_equal(pol.mac, TW_POL_MAC_PSEUDONYMIZE);
@@ -98,9 +99,11 @@ static void test_every_field(void **state)
 	                       "tls:\n"
 	                       "  records: zero\n"
 	                       "  server_name: pseudonymize\n"
-	                       "  ports: [4433]\n",
+	                       "  ports: [4433]\n"
+	                       "http: {grpc_gzip_max: 65536}\n",
 	                       &eb),
 	                 0);
+	assert_int_equal(pol.grpc_gzip_max, 65536);
 	assert_int_equal(pol.special, TW_POL_SPECIAL_PSEUDONYMIZE);
 	assert_int_equal(pol.nkeep, 3);
 	assert_true(tw_policy_keeps_addr(&pol, 4, in4));
@@ -133,6 +136,10 @@ static void test_errors_with_positions(void **state)
 		{ "version: 2\n", "p.yaml:1:10: 'version' must be an integer "
 		                  "from 1 to 1" },
 		{ "addresses: {}\n", "p.yaml: 'version' is missing" },
+		{ "version: \"1\"\n", "p.yaml:1:10: 'version' is the number 1, "
+		                      "not the string \"1\"" },
+		{ "version: 1\n\n# caf\xc3\xa9 \xff\n",
+		  "p.yaml:3:8: invalid leading UTF-8 octet" },
 		{ "version: 1\nmac: {action: keep}\nmack: 1\n",
 		  "p.yaml:3:1: unknown key 'mack' in 'policy'" },
 		{ "version: 1\naddresses:\n  keep: []\n  mood: x\n",
@@ -160,6 +167,11 @@ static void test_errors_with_positions(void **state)
 		{ "version: 1\nversion: 1\n", "p.yaml:2:1: duplicate key" },
 		{ "version: 1\nkey: 00112233\n",
 		  "p.yaml:2:1: unknown key 'key' in 'policy'" },
+		{ "version: 1\nhttp: {grpc_gzip_max: 0}\n",
+		  "p.yaml:2:23: 'grpc_gzip_max' must be an integer from 1 to "
+		  "1073741824, not '0'" },
+		{ "version: 1\nhttp: {grpc_gzip_max: 2G}\n",
+		  "p.yaml:2:23: 'grpc_gzip_max' must be an integer" },
 	};
 
 	(void)state;
@@ -171,6 +183,28 @@ static void test_errors_with_positions(void **state)
 			fail_msg("case %zu: '%s' does not start with '%s'", i,
 			         eb.msg, cases[i].msg);
 	}
+}
+
+/* What keeps everything is warned about; the default keeps nothing. */
+static void test_warnings(void **state)
+{
+	char w[4][TW_POLICY_WARN_MAX];
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(tw_policy_default(&pol, &eb), 0);
+	assert_int_equal(tw_policy_warnings(&pol, w, 4), 0);
+	assert_int_equal(parse("version: 1\naddresses:\n  keep: [10.0.0.0/8, "
+	                       "\"::/0\"]\npayload: {keep_ports: [80, 53]}\n",
+	                       &eb),
+	                 0);
+	assert_int_equal(tw_policy_warnings(&pol, w, 4), 2);
+	assert_non_null(strstr(w[0], "'keep' holds ::/0"));
+	assert_non_null(strstr(w[1], "payload of 2 ports"));
+	assert_int_equal(
+	        parse("version: 1\naddresses: {keep: [0.0.0.0/0]}\n", &eb), 0);
+	assert_int_equal(tw_policy_warnings(&pol, w, 1), 1);
+	assert_non_null(strstr(w[0], "'keep' holds 0.0.0.0/0"));
 }
 
 static void test_hash_is_of_the_bytes(void **state)
@@ -208,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_minimal_gets_strict_defaults),
 		cmocka_unit_test(test_every_field),
 		cmocka_unit_test(test_errors_with_positions),
+		cmocka_unit_test(test_warnings),
 		cmocka_unit_test(test_hash_is_of_the_bytes),
 		cmocka_unit_test(test_missing_file),
 	};
