@@ -185,10 +185,11 @@ void tw_capture_redact_print(const struct tw_capture_redact *r, FILE *f)
 	fprintf(f,
 	        "  TCP:           %" PRIu64 " connections followed, %" PRIu64
 	        " HTTP/2, %" PRIu64 " HTTP/1.1, %" PRIu64
-	        " zeroed (not HTTP, mid-connection, gap, malformed)\n",
+	        " zeroed (not HTTP, mid-connection, gap, malformed, bad "
+	        "checksum)\n",
 	        ss->tcp_flows, ss->h2_flows, ss->h1_flows,
 	        ss->other_flows + ss->midstream_flows + ss->gap_flows +
-	                ss->failed_flows);
+	                ss->failed_flows + ss->untrusted_flows);
 	fprintf(f,
 	        "  HTTP/2:        %" PRIu64 " streams, %" PRIu64
 	        " values rewritten, %" PRIu64 " gRPC messages, %" PRIu64
@@ -216,7 +217,8 @@ json_t *tw_capture_redact_json(const struct tw_capture_redact *r)
 	        (json_int_t)ss->tcp_flows, "h2_flows", (json_int_t)ss->h2_flows,
 	        "h1_flows", (json_int_t)ss->h1_flows, "zeroed_flows",
 	        (json_int_t)(ss->other_flows + ss->midstream_flows +
-	                     ss->gap_flows + ss->failed_flows),
+	                     ss->gap_flows + ss->failed_flows +
+	                     ss->untrusted_flows),
 	        "h2_streams", (json_int_t)ss->h2.streams, "headers_rewritten",
 	        (json_int_t)ss->h2.headers_rewritten, "grpc_messages",
 	        (json_int_t)ss->h2.grpc_messages, "exchanges",

@@ -4,9 +4,11 @@
 #include "cli/cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -154,6 +156,90 @@ char *tw_cli_fmt_si(double v, const char *unit, char *buf, size_t len)
 	}
 	snprintf(buf, len, "%.2f %s%s", v, pfx[i], unit);
 	return buf;
+}
+
+/* The directory part of p ("." when it has none) into dir. */
+static bool dir_part(const char *p, char *dir, size_t len)
+{
+	const char *slash = strrchr(p, '/');
+	int n;
+
+	if (!slash)
+		n = snprintf(dir, len, ".");
+	else if (slash == p)
+		n = snprintf(dir, len, "/");
+	else
+		n = snprintf(dir, len, "%.*s", (int)(slash - p), p);
+	return n >= 0 && (size_t)n < len;
+}
+
+/* Follows the symbolic links at path, which end nowhere, to the name
+ * that opening path for writing would create. */
+static bool link_target(const char *path, char *cur, size_t len)
+{
+	char tgt[PATH_MAX], dir[PATH_MAX];
+	struct stat st;
+	int n = snprintf(cur, len, "%s", path);
+
+	for (int hops = 0; n >= 0 && (size_t)n < len; hops++) {
+		ssize_t k;
+
+		if (hops > 40 || lstat(cur, &st) || !S_ISLNK(st.st_mode))
+			return hops <= 40;
+		k = readlink(cur, tgt, sizeof(tgt) - 1);
+		if (k < 0 || !dir_part(cur, dir, sizeof(dir)))
+			return false;
+		tgt[k] = 0;
+		n = tgt[0] == '/' ? snprintf(cur, len, "%s", tgt)
+		                  : snprintf(cur, len, "%s/%s", dir, tgt);
+	}
+	return false;
+}
+
+/* The canonical name of a path that does not exist: its directory
+ * resolved, its last component as it is. */
+static bool canon_new(const char *path, char *out, size_t len)
+{
+	char cur[PATH_MAX], dir[PATH_MAX], *real;
+	const char *base;
+	int n;
+
+	if (!link_target(path, cur, sizeof(cur)) ||
+	    !dir_part(cur, dir, sizeof(dir)))
+		return false;
+	base = strrchr(cur, '/');
+	base = base ? base + 1 : cur;
+	real = realpath(dir, NULL);
+	if (!real)
+		return false; /* no directory: nothing can be created there */
+	n = snprintf(out, len, "%s/%s", strcmp(real, "/") ? real : "", base);
+	free(real);
+	return n >= 0 && (size_t)n < len;
+}
+
+struct path_id {
+	bool exists, named; /* a file that exists; a canonical name */
+	struct stat st;
+	char canon[PATH_MAX];
+};
+
+static void path_id(const char *p, int fd, struct path_id *id)
+{
+	id->exists = strcmp(p, "-") ? stat(p, &id->st) == 0
+	                            : fstat(fd, &id->st) == 0;
+	id->named = !id->exists && strcmp(p, "-") &&
+	            canon_new(p, id->canon, sizeof(id->canon));
+}
+
+bool tw_cli_same_file(const char *a, int fd_a, const char *b, int fd_b)
+{
+	struct path_id x, y;
+
+	path_id(a, fd_a, &x);
+	path_id(b, fd_b, &y);
+	if (x.exists && y.exists)
+		return x.st.st_dev == y.st.st_dev && x.st.st_ino == y.st.st_ino;
+	return x.named && y.named && !strcmp(x.canon, y.canon);
 }
 
 int64_t tw_cli_now_ns(void)

@@ -66,6 +66,19 @@ void tw_progress_start(struct tw_progress *p, const char *what, uint64_t total);
 void tw_progress_update(struct tw_progress *p, uint64_t done, uint64_t packets);
 void tw_progress_end(struct tw_progress *p);
 
+/*
+ * Whether paths a and b name one file, so that writing one would destroy
+ * the other or mix with it.  "-" stands for descriptor fd_a (fd_b):
+ * standard input or output.  Files that exist compare by device and
+ * inode, so symbolic and hard links, /dev/stdout and /dev/fd/N are seen
+ * through; paths that do not exist yet compare by their canonical name
+ * (directory resolved, dangling symbolic links followed), so "o.pcapng"
+ * and "./o.pcapng" match as well.  For the verbs' checks of their
+ * outputs against their inputs, key and policy before anything is
+ * opened for writing.
+ */
+bool tw_cli_same_file(const char *a, int fd_a, const char *b, int fd_b);
+
 /* Monotonic clock in ns. */
 int64_t tw_cli_now_ns(void);
 

@@ -14,6 +14,8 @@
 #include <openssl/crypto.h>
 #include <fcntl.h>
 #include <libgen.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +47,20 @@ struct redact_opts {
 	bool quiet;
 };
 
+/*
+ * An output (-w or --l7-out).  A regular file is written under a
+ * temporary name beside it (beside the file a symbolic link points to)
+ * and renamed at the end, so that a run that fails or is interrupted
+ * never leaves a cut file where a good one was.  Standard output,
+ * devices and pipes are written directly (tmp is NULL).
+ */
+struct out_file {
+	const char *name; /* as given */
+	char *final;      /* name, its symbolic links resolved */
+	char *tmp;        /* the temporary file, renamed to final */
+	int fd;           /* its descriptor while ours, or -1 */
+};
+
 /* Everything one run holds; freed by run_free(). */
 struct run {
 	const struct redact_opts *o;
@@ -55,9 +71,8 @@ struct run {
 	FILE *l7;
 	struct tw_reader *rd;
 	struct tw_writer *wr;
-	int out_fd;      /* the temporary output, or -1 */
-	char *out_tmp;   /* its name, renamed to OUT at the end */
-	char *out_final; /* OUT, its symbolic links resolved */
+	struct out_file out, l7o;  /* -w, --l7-out */
+	char trunc[TW_ERRMSG_MAX]; /* the input ended inside a record */
 	struct tw_summary sum;
 	bool sum_on;
 	uint32_t *iface_map; /* input interface -> output + 1; 0 = none */
@@ -99,12 +114,21 @@ static void usage(FILE *out)
 	        "                         connection is zeroed\n"
 	        "      --check-policy FILE  validate a policy and exit\n"
 	        "      --json             summary as JSON on standard output\n"
-	        "                         (standard error when OUT is '-')\n"
+	        "                         (standard error when OUT or\n"
+	        "                         --l7-out is '-')\n"
 	        "  -q, --quiet            no summary\n"
 	        "  -h, --help             this text\n\n"
-	        "Exit status: 0 success, 1 user error (options, policy, key,\n"
+	        "Output files (-w, --l7-out) are written under a temporary\n"
+	        "name beside them and renamed at the end; an output that is\n"
+	        "the input, the key file, the policy or the other output is\n"
+	        "refused.\n\n"
+	        "Exit status: 0 success; 1 user error (options, policy, key,\n"
 	        "unreadable or malformed input: the message names the file\n"
-	        "and offset), 2 internal failure.\n",
+	        "and offset; no output written), or output written, input\n"
+	        "truncated (it ends inside a packet: every complete packet\n"
+	        "is written, a warning names the file and offset); 2\n"
+	        "internal failure; 130, 143 or 129 interrupted by SIGINT,\n"
+	        "SIGTERM or SIGHUP (temporary outputs removed).\n",
 	        TW_KEY_ENV);
 }
 
@@ -302,89 +326,345 @@ static bool file_id(const char *path, int fd, struct stat *st)
 	return strcmp(path, "-") ? stat(path, st) == 0 : fstat(fd, st) == 0;
 }
 
+/* How messages name an output: "(stdout)" for "-". */
+static const char *out_name(const char *path)
+{
+	return strcmp(path, "-") ? path : "(stdout)";
+}
+
 /*
  * Refuses an output that is the input under another name (a symbolic
  * or hard link, or standard input redirected from it): opening it for
  * writing would destroy the input before it is read.
  */
-static int not_the_input(struct run *rn, const char *out, int fd)
+static int not_the_input(struct run *rn, const char *out)
 {
-	struct stat si, so;
+	struct stat so;
 
-	if (!file_id(rn->o->in, STDIN_FILENO, &si) || !file_id(out, fd, &so))
-		return 0;
-	if (si.st_dev != so.st_dev || si.st_ino != so.st_ino ||
+	if (!tw_cli_same_file(rn->o->in, STDIN_FILENO, out, STDOUT_FILENO) ||
+	    !file_id(out, STDOUT_FILENO, &so) ||
 	    !(S_ISREG(so.st_mode) || S_ISBLK(so.st_mode)))
 		return 0;
 	return tw_errf(&rn->eb, TW_EINVAL,
 	               "%s: is the input %s under another name (a link, "
 	               "or standard input): refused, writing it would "
 	               "destroy the input",
-	               strcmp(out, "-") ? out : "(stdout)",
+	               out_name(out),
 	               strcmp(rn->o->in, "-") ? rn->o->in : "(stdin)");
 }
 
 /*
- * OUT is written under a temporary name beside it (beside the file a
- * symbolic link points to) and renamed at the end, so that a run that
- * fails never leaves a cut OUT where a good file was.  Standard output,
- * devices and pipes are written directly.
+ * Refuses an output that is the key file or the policy (also through a
+ * link): the run would destroy them.  Their "-" is a file of that name,
+ * not standard input.
  */
-static int open_output(struct run *rn, enum tw_out_format fmt)
+static int not_key_or_policy(struct run *rn, const char *out)
 {
-	const char *out = rn->o->out;
+	const char *what[2] = { "key file", "policy" };
+	const char *path[2] = { rn->o->key_file, rn->o->policy };
+
+	for (int i = 0; i < 2; i++) {
+		const char *p =
+		        path[i] && !strcmp(path[i], "-") ? "./-" : path[i];
+
+		if (p && tw_cli_same_file(out, STDOUT_FILENO, p, -1))
+			return tw_errf(&rn->eb, TW_EINVAL,
+			               "%s: is the %s %s (under this or "
+			               "another name): refused, writing it "
+			               "would destroy the %s",
+			               out_name(out), what[i], path[i],
+			               what[i]);
+	}
+	return 0;
+}
+
+/*
+ * Refuses -w and --l7-out on one file (also /dev/stdout beside "-", or
+ * a link): one would overwrite or corrupt the other.  A character
+ * device such as /dev/null takes both.
+ */
+static int outputs_apart(struct run *rn)
+{
+	const char *w = rn->o->out, *l7 = rn->o->l7_out;
 	struct stat st;
-	bool exists = stat(out, &st) == 0;
+
+	if (!l7 || !tw_cli_same_file(w, STDOUT_FILENO, l7, STDOUT_FILENO) ||
+	    (file_id(w, STDOUT_FILENO, &st) && S_ISCHR(st.st_mode)))
+		return 0;
+	return tw_errf(&rn->eb, TW_EINVAL,
+	               "-w %s and --l7-out %s are the same file: refused, "
+	               "the two outputs would overwrite each other",
+	               out_name(w), out_name(l7));
+}
+
+/* Every check of the outputs' names, before any is opened. */
+static int check_outputs(struct run *rn)
+{
+	const char *outs[2] = { rn->o->out, rn->o->l7_out };
+	int rc = 0;
+
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (outs[i])
+			rc = not_the_input(rn, outs[i]);
+	for (int i = 0; i < 2 && rc == 0; i++)
+		if (outs[i])
+			rc = not_key_or_policy(rn, outs[i]);
+	return rc ? rc : outputs_apart(rn);
+}
+
+/* The signal that asked the run to stop (SIGINT, SIGTERM, SIGHUP). */
+static volatile sig_atomic_t stop_signal;
+
+/* The temporary outputs, for a second signal to remove; written only
+ * with the signals blocked. */
+static char tmp_names[2][PATH_MAX];
+
+/*
+ * The first signal asks the main loop to stop between two packets; it
+ * then removes the temporary outputs itself.  A second one means the
+ * loop is stuck (a read from a pipe that stalls): the handler removes
+ * them (unlink and _exit are async-signal-safe) and ends the process.
+ */
+static void on_stop_signal(int sig)
+{
+	static const char msg[] = "tracewarp " VERB ": interrupted again: "
+	                          "temporary outputs removed\n";
+
+	if (!stop_signal) {
+		stop_signal = sig;
+		return;
+	}
+	for (int i = 0; i < 2; i++)
+		if (tmp_names[i][0])
+			unlink(tmp_names[i]);
+	if (write(STDERR_FILENO, msg, sizeof(msg) - 1) < 0) {
+		/* Nothing more can be said. */
+	}
+	_exit(128 + sig);
+}
+
+static void catch_stop_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop_signal;
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
+
+/* Sets (name) or clears (NULL) temporary name i for the handler. */
+static void set_tmp_name(int i, const char *name)
+{
+	sigset_t all, old;
+
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	snprintf(tmp_names[i], sizeof(tmp_names[i]), "%s",
+	         name && strlen(name) < sizeof(tmp_names[i]) ? name : "");
+	sigprocmask(SIG_SETMASK, &old, NULL);
+}
+
+/*
+ * Why no temporary file could be made beside OUT, in words: a
+ * directory that is missing, read-only or refuses new files (/proc).
+ */
+static int create_failed(struct run *rn, const struct out_file *of, int e)
+{
+	char *copy = strdup(of->tmp);
+	const char *dir = copy ? dirname(copy) : ".";
+	const char *why = strerror(e);
+	struct stat st;
+	int rc;
+
+	if (e == ENOENT || e == ENOTDIR)
+		why = stat(dir, &st) ? "no such directory"
+		      : S_ISDIR(st.st_mode)
+		              ? "that directory takes no new files"
+		              : "not a directory";
+	rc = tw_errf(&rn->eb, TW_EIO,
+	             "%s: cannot create a file in %s (the output is written "
+	             "there under a temporary name, then renamed): %s",
+	             of->name, dir, why);
+	free(copy);
+	return rc;
+}
+
+/*
+ * Opens of->name's temporary file (of->fd), with the mode OUT has or
+ * would get.  Leaves of->tmp NULL for standard output, devices and
+ * pipes, which the caller opens directly.
+ */
+static int open_tmp(struct run *rn, struct out_file *of)
+{
+	struct stat st;
+	bool exists = stat(of->name, &st) == 0;
 	mode_t um;
 	size_t n;
 
-	if (!strcmp(out, "-") || (exists && !S_ISREG(st.st_mode)))
-		return tw_writer_open(&rn->wr, out, fmt, rn->eb.msg,
-		                      sizeof(rn->eb.msg));
-	rn->out_final = exists ? realpath(out, NULL) : NULL;
-	if (!rn->out_final)
-		rn->out_final = strdup(out);
-	n = rn->out_final ? strlen(rn->out_final) + 16 : 0;
-	rn->out_tmp = n ? malloc(n) : NULL;
-	if (!rn->out_tmp)
+	if (!strcmp(of->name, "-") || (exists && !S_ISREG(st.st_mode)))
+		return 0;
+	of->final = exists ? realpath(of->name, NULL) : NULL;
+	if (!of->final)
+		of->final = strdup(of->name);
+	n = of->final ? strlen(of->final) + 16 : 0;
+	of->tmp = n ? malloc(n) : NULL;
+	if (!of->tmp)
 		return tw_errf(&rn->eb, TW_ENOMEM, "out of memory");
-	snprintf(rn->out_tmp, n, "%s.tmp.XXXXXX", rn->out_final);
-	rn->out_fd = mkstemp(rn->out_tmp);
-	if (rn->out_fd < 0) {
-		int e = errno;
+	snprintf(of->tmp, n, "%s.tmp.XXXXXX", of->final);
+	of->fd = mkstemp(of->tmp);
+	if (of->fd >= 0)
+		set_tmp_name(of == &rn->out ? 0 : 1, of->tmp);
+	if (of->fd < 0) {
+		int rc = create_failed(rn, of, errno);
 
-		free(rn->out_tmp);
-		rn->out_tmp = NULL;
-		return tw_errf(&rn->eb, TW_EIO, "%s: cannot create: %s", out,
-		               strerror(e));
+		free(of->tmp);
+		of->tmp = NULL;
+		return rc;
 	}
 	um = umask(0);
 	umask(um);
-	if (fchmod(rn->out_fd, exists ? st.st_mode & 07777 : 0666 & ~um) < 0)
-		return tw_errf(&rn->eb, TW_EIO, "%s: %s", rn->out_tmp,
+	if (fchmod(of->fd, exists ? st.st_mode & 07777 : 0666 & ~um) < 0)
+		return tw_errf(&rn->eb, TW_EIO, "%s: %s", of->tmp,
 		               strerror(errno));
-	return tw_writer_open_fd(&rn->wr, rn->out_fd, out, fmt, rn->eb.msg,
-	                         sizeof(rn->eb.msg));
+	return 0;
 }
 
-/* The end of the output: the temporary file becomes OUT when all went
- * well, and is removed otherwise.  Returns rc or the failure. */
-static int finish_output(struct run *rn, int rc)
+static int open_output(struct run *rn, enum tw_out_format fmt)
 {
-	if (!rn->out_tmp)
-		return rc;
-	if (close(rn->out_fd) < 0 && rc >= 0)
-		rc = tw_errf(&rn->eb, TW_EIO, "%s: %s", rn->o->out,
-		             strerror(errno));
-	rn->out_fd = -1;
-	if (rc >= 0 && rename(rn->out_tmp, rn->out_final) < 0)
-		rc = tw_errf(&rn->eb, TW_EIO, "%s: cannot rename %s to it: %s",
-		             rn->o->out, rn->out_tmp, strerror(errno));
+	int rc = open_tmp(rn, &rn->out);
+
 	if (rc < 0)
-		unlink(rn->out_tmp);
-	free(rn->out_tmp);
-	rn->out_tmp = NULL;
+		return rc;
+	if (!rn->out.tmp)
+		return tw_writer_open(&rn->wr, rn->o->out, fmt, rn->eb.msg,
+		                      sizeof(rn->eb.msg));
+	return tw_writer_open_fd(&rn->wr, rn->out.fd, rn->o->out, fmt,
+	                         rn->eb.msg, sizeof(rn->eb.msg));
+}
+
+/* The L7 trace's stream; its temporary file's descriptor becomes the
+ * stream's (of->fd -1). */
+static int open_l7(struct run *rn)
+{
+	int rc;
+
+	if (!strcmp(rn->o->l7_out, "-")) {
+		rn->l7 = stdout;
+		return 0;
+	}
+	rc = open_tmp(rn, &rn->l7o);
+	if (rc < 0)
+		return rc;
+	rn->l7 = rn->l7o.tmp ? fdopen(rn->l7o.fd, "w")
+	                     : fopen(rn->o->l7_out, "w");
+	if (!rn->l7)
+		return tw_errf(&rn->eb, TW_EIO, "%s: cannot open: %s",
+		               rn->o->l7_out, strerror(errno));
+	rn->l7o.fd = -1;
+	return 0;
+}
+
+/*
+ * The end of an output: its temporary file becomes the output when all
+ * went well (rc >= 0), and is removed otherwise.  Returns rc or the
+ * failure.
+ */
+static int finish_tmp(struct run *rn, struct out_file *of, int rc)
+{
+	if (!of->tmp)
+		return rc;
+	if (of->fd >= 0 && close(of->fd) < 0 && rc >= 0)
+		rc = tw_errf(&rn->eb, TW_EIO, "%s: %s", of->name,
+		             strerror(errno));
+	of->fd = -1;
+	if (rc >= 0 && rename(of->tmp, of->final) < 0)
+		rc = tw_errf(&rn->eb, TW_EIO, "%s: cannot rename %s to it: %s",
+		             of->name, of->tmp, strerror(errno));
+	if (rc < 0)
+		unlink(of->tmp);
+	set_tmp_name(of == &rn->out ? 0 : 1, NULL);
+	free(of->tmp);
+	of->tmp = NULL;
 	return rc;
+}
+
+/* A failed write: the writer's message and the output offset. */
+static int write_failed(struct run *rn, int rc)
+{
+	snprintf(rn->eb.msg, sizeof(rn->eb.msg),
+	         "%s (at output byte offset %" PRIu64 ")",
+	         tw_writer_errmsg(rn->wr), tw_writer_bytes(rn->wr));
+	return rc;
+}
+
+/* Removes the temporary files of a run that failed. */
+static void drop_outputs(struct run *rn, int rc)
+{
+	if (rn->wr)
+		tw_writer_close(rn->wr, NULL, 0);
+	rn->wr = NULL;
+	finish_tmp(rn, &rn->out, rc);
+	/* The stream stays open: freeing the session may still write. */
+	finish_tmp(rn, &rn->l7o, rc);
+}
+
+/* Flushes and closes the L7 trace of a run that went well. */
+static int close_l7(struct run *rn)
+{
+	FILE *f = rn->l7;
+	const char *why = NULL;
+	long long at;
+
+	if (!f)
+		return 0;
+	at = (long long)ftello(f);
+	if (fflush(f) || ferror(f))
+		why = strerror(errno);
+	if (f != stdout) {
+		rn->l7 = NULL;
+		if (fclose(f) && !why)
+			why = strerror(errno);
+	}
+	if (!why)
+		return 0;
+	return tw_errf(&rn->eb, TW_EIO,
+	               "%s: write failed (at byte offset %lld): %s",
+	               out_name(rn->o->l7_out), at, why);
+}
+
+/*
+ * Closes both outputs, then renames both temporary files into place, or
+ * removes both: a run leaves its outputs complete, or as they were.
+ */
+static int close_outputs(struct run *rn, int rc)
+{
+	int wrc;
+
+	if (rc < 0) {
+		drop_outputs(rn, rc);
+		return rc;
+	}
+	if ((wrc = tw_writer_flush(rn->wr)) < 0)
+		rc = write_failed(rn, wrc);
+	wrc = tw_writer_close(rn->wr, rc < 0 ? NULL : rn->eb.msg,
+	                      rc < 0 ? 0 : sizeof(rn->eb.msg));
+	rn->wr = NULL;
+	if (rc >= 0 && wrc < 0)
+		rc = wrc;
+	if (rc >= 0)
+		rc = close_l7(rn);
+	if (rc < 0) {
+		drop_outputs(rn, rc);
+		return rc;
+	}
+	rc = finish_tmp(rn, &rn->l7o, rc);
+	return finish_tmp(rn, &rn->out, rc);
 }
 
 static int open_files(struct run *rn)
@@ -392,20 +672,18 @@ static int open_files(struct run *rn)
 	char comment[512];
 	int rc;
 
-	rc = not_the_input(rn, rn->o->out, STDOUT_FILENO);
-	if (rc == 0 && rn->o->l7_out)
-		rc = not_the_input(rn, rn->o->l7_out, STDOUT_FILENO);
+	rn->out.name = rn->o->out;
+	rn->l7o.name = rn->o->l7_out;
+	rc = check_outputs(rn);
 	if (rc < 0)
 		return rc;
 	rc = tw_reader_open(&rn->rd, rn->o->in, rn->eb.msg, sizeof(rn->eb.msg));
 	if (rc < 0)
 		return rc;
 	if (rn->o->l7_out) {
-		rn->l7 = strcmp(rn->o->l7_out, "-") ? fopen(rn->o->l7_out, "w")
-		                                    : stdout;
-		if (!rn->l7)
-			return tw_errf(&rn->eb, TW_EIO, "%s: cannot open: %s",
-			               rn->o->l7_out, strerror(errno));
+		rc = open_l7(rn);
+		if (rc < 0)
+			return rc;
 	}
 	{
 		struct tw_session_cfg cfg = {
@@ -493,15 +771,6 @@ static uint64_t count_changed(const uint8_t *a, const uint8_t *b, uint32_t n,
 	return c;
 }
 
-/* A failed write: the writer's message and the output offset. */
-static int write_failed(struct run *rn, int rc)
-{
-	snprintf(rn->eb.msg, sizeof(rn->eb.msg),
-	         "%s (at output byte offset %" PRIu64 ")",
-	         tw_writer_errmsg(rn->wr), tw_writer_bytes(rn->wr));
-	return rc;
-}
-
 /* Writes the packets the session has made final. */
 static int drain(struct run *rn)
 {
@@ -558,7 +827,13 @@ static uint64_t file_size(const char *path)
 	return (uint64_t)st.st_size;
 }
 
-static int redact_all(struct run *rn)
+/*
+ * Redacts packets until the end of the input, a signal or an error.  An
+ * input that ends inside a record (a capture cut short) is not an error
+ * here: the packets before the cut are complete and are written; the
+ * cut is kept in rn->trunc for the warning and the exit status.
+ */
+static int read_loop(struct run *rn)
 {
 	struct tw_progress prog;
 	struct tw_packet pkt;
@@ -566,7 +841,7 @@ static int redact_all(struct run *rn)
 	int rc;
 
 	tw_progress_start(&prog, rn->o->in, file_size(rn->o->in));
-	while ((rc = tw_reader_next(rn->rd, &pkt)) > 0) {
+	while ((rc = stop_signal ? 0 : tw_reader_next(rn->rd, &pkt)) > 0) {
 		rc = redact_one(rn, &pkt);
 		if (rc < 0)
 			break;
@@ -574,17 +849,41 @@ static int redact_all(struct run *rn)
 			tw_progress_update(&prog, tw_reader_offset(rn->rd), n);
 	}
 	tw_progress_end(&prog);
-	if (rc >= 0) {
-		int drc;
-
-		tw_session_finish(rn->ses);
-		drc = drain(rn);
-		if (drc < 0)
-			rc = drc;
+	if (rc == TW_ETRUNC && !rn->eb.msg[0]) {
+		snprintf(rn->trunc, sizeof(rn->trunc), "%s",
+		         tw_reader_errmsg(rn->rd));
+		return 0;
 	}
 	if (rc < 0 && !rn->eb.msg[0])
 		snprintf(rn->eb.msg, sizeof(rn->eb.msg), "%s",
 		         tw_reader_errmsg(rn->rd));
+	return rc;
+}
+
+/* The run's end after a signal: nothing is written. */
+static int interrupted(struct run *rn)
+{
+	int sig = stop_signal;
+
+	return tw_errf(&rn->eb, TW_EIO,
+	               "interrupted by %s: stopped, temporary outputs "
+	               "removed (earlier -w and --l7-out files are as they "
+	               "were)",
+	               sig == SIGINT    ? "SIGINT"
+	               : sig == SIGTERM ? "SIGTERM"
+	                                : "SIGHUP");
+}
+
+static int redact_all(struct run *rn)
+{
+	int rc = read_loop(rn);
+
+	if (rc >= 0 && !stop_signal) {
+		tw_session_finish(rn->ses);
+		rc = drain(rn);
+	}
+	if (rc >= 0 && stop_signal)
+		rc = interrupted(rn);
 	return rc;
 }
 
@@ -642,6 +941,10 @@ static json_t *json_streams(const struct tw_session_stats *ss)
 	                    json_gzip(h));
 	json_object_set_new(o, "h2c_upgrades",
 	                    json_integer((json_int_t)ss->h2c_upgrades));
+	json_object_set_new(o, "untrusted_flows",
+	                    json_integer((json_int_t)ss->untrusted_flows));
+	json_object_set_new(json_object_get(o, "http2"), "orphan_streams",
+	                    json_integer((json_int_t)h->orphans));
 	json_object_set_new(o, "limits_exceeded", tw_session_limits_json(ss));
 	return o;
 }
@@ -652,15 +955,15 @@ static json_t *json_summary(const struct run *rn, int rc)
 	double secs = (double)(rn->end_ns - rn->start_ns) / 1e9;
 
 	return json_pack(
-	        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:I, s:I, s:I, s:I, "
+	        "{s:s, s:s, s:s, s:s, s:s, s:s?, s:s?, s:I, s:I, s:I, s:I, "
 	        "s:I, s:b, s:{s:I, s:I, s:I}, s:I, s:I, "
 	        "s:{s:I, s:I, s:I}, s:I, s:o, s:o, s:f, s:f}",
 	        "input", rn->o->in, "output", rn->o->out, "policy",
 	        rn->pol->name, "policy_sha256", rn->pol->hash_hex,
 	        "key_fingerprint", rn->fpr, "error", rc < 0 ? rn->eb.msg : NULL,
-	        "packets", (json_int_t)st->packets, "bytes_in",
-	        (json_int_t)rn->bytes_in, "bytes_out",
-	        (json_int_t)rn->bytes_out, "bytes_changed",
+	        "input_truncated", rn->trunc[0] ? rn->trunc : NULL, "packets",
+	        (json_int_t)st->packets, "bytes_in", (json_int_t)rn->bytes_in,
+	        "bytes_out", (json_int_t)rn->bytes_out, "bytes_changed",
 	        (json_int_t)rn->bytes_changed, "flows",
 	        (json_int_t)rn->sum.flows, "flows_capped", rn->sum.flows_capped,
 	        "addresses", "ipv4", (json_int_t)st->ipv4_addrs, "ipv6",
@@ -685,21 +988,23 @@ static void print_streams(const struct tw_session_stats *ss, FILE *f)
 	        " HTTP/2, %" PRIu64 " HTTP/1.1 (%" PRIu64
 	        " upgraded to h2c); zeroed: %" PRIu64 " not HTTP, %" PRIu64
 	        " started mid-connection, %" PRIu64 " with a gap, %" PRIu64
-	        " malformed, %" PRIu64 " over memory (%" PRIu64
-	        " stream bytes); %" PRIu64 " ended (%" PRIu64 " idle)\n",
+	        " malformed, %" PRIu64 " with a bad IPv4 checksum, %" PRIu64
+	        " over memory (%" PRIu64 " stream bytes); %" PRIu64
+	        " ended (%" PRIu64 " idle)\n",
 	        ss->tcp_flows, ss->h2_flows, ss->h1_flows, ss->h2c_upgrades,
 	        ss->other_flows, ss->midstream_flows, ss->gap_flows,
-	        ss->failed_flows, ss->forced, ss->zeroed_bytes,
-	        ss->closed_flows, ss->expired_flows);
+	        ss->failed_flows, ss->untrusted_flows, ss->forced,
+	        ss->zeroed_bytes, ss->closed_flows, ss->expired_flows);
 	fprintf(f,
 	        "  HTTP/2: %" PRIu64 " streams, %" PRIu64
 	        " header blocks (%" PRIu64 " values rewritten), %" PRIu64
 	        " gRPC messages (%" PRIu64
 	        " other compression, zeroed), %" PRIu64 " JSON bodies, %" PRIu64
-	        " bodies zeroed, %" PRIu64 " invalid\n",
+	        " bodies zeroed, %" PRIu64 " invalid, %" PRIu64
+	        " without request headers (not in the L7 trace)\n",
 	        h->streams, h->header_blocks, h->headers_rewritten,
 	        h->grpc_messages, h->grpc_compressed_zeroed, h->json_bodies,
-	        h->bodies_zeroed, h->invalid_bodies);
+	        h->bodies_zeroed, h->invalid_bodies, h->orphans);
 	fprintf(f,
 	        "  gRPC gzip: %" PRIu64 " messages redacted; zeroed: %" PRIu64
 	        " grew when recompressed, %" PRIu64
@@ -744,19 +1049,35 @@ static void print_summary(const struct run *rn, FILE *f)
 	        rn->pol->hash_hex, rn->fpr);
 }
 
-static void report(const struct run *rn, int rc)
+/*
+ * The summary.  JSON goes straight to its descriptor, so that a write
+ * that fails (a full disk) is seen here, named, and fails the run with
+ * status 1 like any other output.  Returns rc or that failure.
+ */
+static int report(struct run *rn, int rc)
 {
-	FILE *f = strcmp(rn->o->out, "-") ? stdout : stderr;
+	bool busy = !strcmp(rn->o->out, "-") ||
+	            (rn->o->l7_out && !strcmp(rn->o->l7_out, "-"));
+	int fd = busy ? STDERR_FILENO : STDOUT_FILENO;
+	json_t *j;
+	int bad;
 
-	if (rn->o->json) {
-		json_t *j = json_summary(rn, rc);
-
-		json_dumpf(j, f, JSON_INDENT(2));
-		fputc('\n', f);
-		json_decref(j);
-	} else if (!rn->o->quiet && rc >= 0) {
-		print_summary(rn, stderr);
+	if (!rn->o->json) {
+		if (!rn->o->quiet && rc >= 0)
+			print_summary(rn, stderr);
+		return rc;
 	}
+	fflush(stdout);
+	j = json_summary(rn, rc);
+	bad = !j || json_dumpfd(j, fd, JSON_INDENT(2)) < 0 ||
+	      write(fd, "\n", 1) != 1;
+	json_decref(j);
+	if (!bad)
+		return rc;
+	tw_cli_error(VERB, "%s: writing the JSON summary failed: %s",
+	             fd == STDOUT_FILENO ? "(stdout)" : "(stderr)",
+	             j ? strerror(errno) : "out of memory");
+	return rc < 0 ? rc : TW_EIO;
 }
 
 static void run_free(struct run *rn)
@@ -771,53 +1092,73 @@ static void run_free(struct run *rn)
 	if (rn->sum_on)
 		tw_summary_free(&rn->sum);
 	free(rn->iface_map);
-	free(rn->out_final);
+	free(rn->out.final);
+	free(rn->l7o.final);
+}
+
+/* After a run whose input was cut short: the warning, and status 1. */
+static int truncated_input(const struct run *rn)
+{
+	fprintf(stderr,
+	        "tracewarp %s: warning: %s; %s holds the %" PRIu64
+	        " complete packets before it\n",
+	        VERB, rn->trunc, out_name(rn->o->out),
+	        tw_redactor_stats(rn->red)->packets);
+	return TW_EXIT_USER;
+}
+
+/* The exit status: 128 + the signal that stopped the run, or rc's. */
+static int exit_status(const struct run *rn, int rc)
+{
+	if (stop_signal)
+		return 128 + stop_signal;
+	if (rc < 0)
+		return tw_cli_exit_code(rc);
+	return rn->trunc[0] ? truncated_input(rn) : TW_EXIT_OK;
+}
+
+static int setup(struct run *rn)
+{
+	int rc = load_policy_and_key(rn);
+
+	if (rc == 0) {
+		catch_stop_signals();
+		rc = open_files(rn);
+	}
+	if (rc == 0) {
+		rc = tw_summary_init(&rn->sum, 0);
+		rn->sum_on = rc == 0;
+		if (rc < 0)
+			tw_errf(&rn->eb, rc, "out of memory");
+	}
+	return rc;
 }
 
 int tw_cmd_redact(int argc, char **argv)
 {
 	struct redact_opts o;
-	struct run rn = { .o = &o, .out_fd = -1 };
-	int rc = parse_opts(argc, argv, &o), wrc;
+	struct run rn = { .o = &o, .out = { .fd = -1 }, .l7o = { .fd = -1 } };
+	int rc = parse_opts(argc, argv, &o);
 
 	if (rc)
 		return rc;
 	if (o.check_policy)
 		return check_policy(o.check_policy);
-	rc = load_policy_and_key(&rn);
-	if (rc == 0)
-		rc = open_files(&rn);
-	if (rc == 0) {
-		rc = tw_summary_init(&rn.sum, 0);
-		rn.sum_on = rc == 0;
-	}
+	rc = setup(&rn);
 	if (rc < 0) {
 		tw_cli_error(VERB, "%s", rn.eb.msg);
-		if (rn.wr)
-			tw_writer_close(rn.wr, NULL, 0);
-		finish_output(&rn, rc);
+		drop_outputs(&rn, rc);
 		run_free(&rn);
-		return tw_cli_exit_code(rc);
+		return stop_signal ? 128 + stop_signal : tw_cli_exit_code(rc);
 	}
 	rn.start_ns = tw_cli_now_ns();
 	rc = redact_all(&rn);
-	if (rc >= 0 && (wrc = tw_writer_flush(rn.wr)) < 0)
-		rc = write_failed(&rn, wrc);
-	wrc = tw_writer_close(rn.wr, rn.eb.msg[0] ? NULL : rn.eb.msg,
-	                      rn.eb.msg[0] ? 0 : sizeof(rn.eb.msg));
-	if (rc >= 0 && wrc < 0)
-		rc = wrc;
-	if (rc >= 0 && rn.l7 && (fflush(rn.l7) || ferror(rn.l7)))
-		rc = tw_errf(&rn.eb, TW_EIO,
-		             "%s: write failed (at byte offset %lld): %s",
-		             o.l7_out, (long long)ftello(rn.l7),
-		             strerror(errno));
-	rc = finish_output(&rn, rc);
+	rc = close_outputs(&rn, rc);
 	rn.end_ns = tw_cli_now_ns();
 	if (rc < 0)
 		tw_cli_error(VERB, "%s", rn.eb.msg);
-	if (rn.red && rn.ses)
-		report(&rn, rc);
+	rc = report(&rn, rc);
+	rc = exit_status(&rn, rc);
 	run_free(&rn);
-	return rc < 0 ? tw_cli_exit_code(rc) : TW_EXIT_OK;
+	return rc;
 }

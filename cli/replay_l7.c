@@ -225,8 +225,9 @@ static int opt_header(struct l7_opts *o, int c, const char *arg)
 			return bad("--drop-header", arg, "a header name");
 		if (arg[0] == ':')
 			return tw_cli_usage_error(
-			        VERB, "--drop-header '%s': a pseudo-header "
-			              "cannot be dropped",
+			        VERB,
+			        "--drop-header '%s': a pseudo-header "
+			        "cannot be dropped",
 			        arg);
 		o->drop[cfg->ndrop++] = (char *)arg;
 		return 0;
@@ -237,8 +238,9 @@ static int opt_header(struct l7_opts *o, int c, const char *arg)
 	 * second one would make the request malformed. */
 	if (arg[0] == ':' && strncasecmp(arg, ":authority:", 11))
 		return tw_cli_usage_error(
-		        VERB, "--set-header '%s': of the pseudo-headers only "
-		              ":authority can be set",
+		        VERB,
+		        "--set-header '%s': of the pseudo-headers only "
+		        ":authority can be set",
 		        arg);
 	h = &o->set[cfg->nset];
 	h->name = strndup(arg, (size_t)(colon - arg));
@@ -626,8 +628,8 @@ static void print_summary(const struct l7_opts *o, const struct tw_l7_trace *t,
 		printf("\t  %-24s %" PRIu64, tw_l7_outcome_name(i),
 		       st->outcome[i]);
 		if (st->outcome[i] && st->reason[i][0])
-			printf(" (first: %s)", tw_cli_escape(st->reason[i], esc,
-			                                     sizeof(esc)));
+			printf(" (first: %s)",
+			       tw_cli_escape(st->reason[i], esc, sizeof(esc)));
 		putchar('\n');
 	}
 	if (st->compared)
@@ -651,7 +653,8 @@ static void print_summary(const struct l7_opts *o, const struct tw_l7_trace *t,
 		fmt_ns(tw_hist_percentile(&r->latency, 50), p50, sizeof(p50));
 		fmt_ns(tw_hist_percentile(&r->latency, 99), p99, sizeof(p99));
 		if (!r->latency.count) /* no answer: no latency, not 0 */
-			strcpy(p50, "-"), strcpy(p99, "-");
+			snprintf(p50, sizeof(p50), "-"),
+			        snprintf(p99, sizeof(p99), "-");
 		printf("\t  %-36s %6" PRIu64 " %6" PRIu64 "  %9s %9s\n",
 		       tw_cli_escape(r->name, esc, sizeof(esc)), n,
 		       r->outcome[TW_L7_OK], p50, p99);

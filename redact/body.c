@@ -10,6 +10,7 @@
 
 #include "redact/policy.h"
 #include "redact/pseudo.h"
+#include "redact/pseudo_gz.h"
 #include "trace/error.h"
 
 /* A base-128 varint at p[*i] (at most 10 bytes); false when cut. */
@@ -59,10 +60,15 @@ static bool utf8_ok(const uint8_t *p, size_t n)
 	return true;
 }
 
-/* A walk: the key, and how deep messages may nest. */
+typedef void pseudo_fn(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s,
+                       size_t n);
+
+/* A walk: the key, how deep messages may nest, and the pseudonyms for
+ * text and bytes fields (pseudo.h's, or pseudo_gz.h's in gzip). */
 struct pb_walk {
 	const uint8_t *vkey;
 	unsigned max_depth;
+	pseudo_fn *text, *bytes;
 };
 
 enum pb_pass { PB_CHECK, PB_DEPTH, PB_EDIT };
@@ -82,12 +88,10 @@ static bool pb_nested(const struct pb_walk *w, uint8_t *s, size_t len,
 static void pb_len_field(const struct pb_walk *w, uint8_t *s, size_t len,
                          unsigned depth)
 {
-	const uint8_t *vkey = w->vkey;
-
 	if (!len)
 		return;
 	if (!has_control(s, len) && utf8_ok(s, len)) {
-		tw_pseudo_text(vkey, s, len);
+		w->text(w->vkey, s, len);
 		return;
 	}
 	if (pb_nested(w, s, len, depth)) {
@@ -95,9 +99,9 @@ static void pb_len_field(const struct pb_walk *w, uint8_t *s, size_t len,
 		return;
 	}
 	if (utf8_ok(s, len))
-		tw_pseudo_text(vkey, s, len);
+		w->text(w->vkey, s, len);
 	else
-		tw_pseudo_bytes(vkey, s, len);
+		w->bytes(w->vkey, s, len);
 }
 
 /* One message: PB_CHECK checks that it parses, PB_DEPTH that what
@@ -147,17 +151,31 @@ static int pb_msg(const struct pb_walk *w, uint8_t *p, size_t n, unsigned depth,
 	return 0;
 }
 
+static int pb_redact(const struct pb_walk *w, uint8_t *p, size_t n)
+{
+	if (pb_msg(w, p, n, 0, PB_CHECK) < 0)
+		return -1;
+	if (pb_msg(w, p, n, 0, PB_DEPTH) < 0)
+		return TW_ELIMIT;
+	pb_msg(w, p, n, 0, PB_EDIT);
+	return 0;
+}
+
 int tw_pb_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
                      unsigned max_depth)
 {
-	struct pb_walk w = { vkey, max_depth };
+	struct pb_walk w = { vkey, max_depth, tw_pseudo_text, tw_pseudo_bytes };
 
-	if (pb_msg(&w, p, n, 0, PB_CHECK) < 0)
-		return -1;
-	if (pb_msg(&w, p, n, 0, PB_DEPTH) < 0)
-		return TW_ELIMIT;
-	pb_msg(&w, p, n, 0, PB_EDIT);
-	return 0;
+	return pb_redact(&w, p, n);
+}
+
+int tw_pb_redact_gz(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
+                    unsigned max_depth)
+{
+	struct pb_walk w = { vkey, max_depth, tw_pseudo_gz_text,
+		             tw_pseudo_gz_bytes };
+
+	return pb_redact(&w, p, n);
 }
 
 int tw_pb_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n)

@@ -28,6 +28,11 @@ int tw_pb_redact(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n);
 int tw_pb_redact_max(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
                      unsigned max_depth);
 
+/* As tw_pb_redact_max with pseudo_gz.h's pseudonyms, which deflate
+ * well: for messages that are compressed again (gzip.h). */
+int tw_pb_redact_gz(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *p, size_t n,
+                    unsigned max_depth);
+
 /*
  * Redacts a JSON text (RFC 8259) of n bytes at s: string values are
  * pseudonymized byte for byte (escapes kept as escapes, UTF-8 sequences

@@ -34,8 +34,13 @@
 /* Room past the member: zlib may want a call with more output space
  * before it says a stream that fits exactly has ended. */
 #define SLACK 64
+/* zopfli's deflate is at most about 1/ZOPFLI_GAIN shorter than zlib's
+ * best (5% and less on gRPC messages here): a message zlib misses by
+ * more is not worth zopfli's time. */
+#define ZOPFLI_GAIN 16
 #define ZOPFLI_MAX (64u << 10)        /* member bytes */
-#define ZOPFLI_PLAIN_MAX (256u << 10) /* inflated bytes */
+#define ZOPFLI_PLAIN_MAX (64u << 10)  /* inflated bytes */
+#define ZOPFLI_SPLIT_ONLY (16u << 10) /* inflated bytes */
 
 /* Makes gz->plain at least cap bytes. */
 static int plain_grow(struct tw_gz *gz, size_t cap)
@@ -111,9 +116,10 @@ static enum tw_gz_result inflate_member(struct tw_gz *gz, const uint8_t *p,
  * The settings tried, in order, until one fits: the best level first,
  * then what the sender most likely used (zlib's default level and
  * memory, as grpc and most gzip writers do), then the other strategies.
- * Pseudonyms are as long as the values they replace but less regular,
- * so a redacted message often deflates a few bytes longer: each try is
- * a chance to win them back.
+ * The pseudonyms (pseudo_gz.h) deflate better than the values they
+ * replace, so the first try nearly always fits; the others are a chance
+ * to win back a few bytes when the message was mostly numbers, random
+ * tokens or values of the random pseudonym.
  */
 static const struct {
 	int level, mem, strategy;
@@ -129,13 +135,21 @@ static const struct {
 
 #define NTRIES (sizeof(tries) / sizeof(tries[0]))
 
+/* What out holds past room: enough to learn by how much a deflate
+ * misses when zopfli might still make up for it. */
+static size_t spare(size_t room)
+{
+	return SLACK + room / ZOPFLI_GAIN;
+}
+
 /*
- * Raw deflate of n bytes at in, with tries[t], into at most room bytes at out
- * (which has SLACK bytes more).
- * With sync, the stream is flushed to a byte boundary and then finished
+ * Raw deflate of n bytes at in, with tries[t], into at most room bytes at
+ * out (which has spare(room) bytes more).  Returns 1 when it fits, 0 when
+ * not, -1 when out of memory; *len: bytes at out, also when more than
+ * room, or SIZE_MAX when they overflow the spare bytes.
+ * With fin, the stream is flushed to a byte boundary and then finished
  * separately into fin (fin_cap bytes): *fin_len receives that tail's
- * length.  Returns 1 when it fits (*len: bytes at out), 0 when not, -1
- * when out of memory.
+ * length.
  */
 static int deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t room,
                        size_t t, uint8_t *fin, size_t fin_cap, size_t *len,
@@ -150,7 +164,7 @@ static int deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t room,
 	z.next_in = (Bytef *)(uintptr_t)in;
 	z.avail_in = (uInt)n;
 	z.next_out = out;
-	z.avail_out = (uInt)(room + SLACK);
+	z.avail_out = (uInt)(room + spare(room));
 	rc = deflate(&z, fin ? Z_SYNC_FLUSH : Z_FINISH);
 	if (!fin) {
 		fits = rc == Z_STREAM_END && z.total_out <= room;
@@ -161,8 +175,8 @@ static int deflate_raw(const uint8_t *in, size_t n, uint8_t *out, size_t room,
 		fits = deflate(&z, Z_FINISH) == Z_STREAM_END;
 		*fin_len = z.total_out - *len;
 	}
-	if (fits && !fin)
-		*len = z.total_out;
+	if (!fin)
+		*len = rc == Z_STREAM_END ? z.total_out : SIZE_MAX;
 	deflateEnd(&z);
 	return fits;
 }
@@ -242,22 +256,27 @@ static enum tw_gz_result build_blocks(struct tw_gz *gz, size_t len, size_t n,
 }
 
 /*
- * The last tries: zopfli's deflate, some 5 to 10% shorter than zlib's
- * best and far slower, only for members of up to ZOPFLI_MAX bytes (so
- * its gain stays below what FEXTRA holds) that inflate to at most
- * ZOPFLI_PLAIN_MAX (its time grows with the inflated size: about 100
- * ms for 128 KiB).  One pass without block splitting first (about 2 ms
- * for a 1 KiB message here), then one with it (about 15 ms); more
- * passes seldom win more than a byte.  True when it fits in room bytes
- * at gz->out + GZ_HEAD (*d: its length).
+ * The last tries: zopfli's deflate, a few % shorter than zlib's best and
+ * far slower, only when zlib's best (best bytes) missed by less than
+ * zopfli can win, for members of up to ZOPFLI_MAX bytes (so its gain
+ * stays below what FEXTRA holds) that inflate to at most
+ * ZOPFLI_PLAIN_MAX (its time grows with the inflated size: 50 to 200
+ * ms for 54 KiB).  One pass without block splitting first (about 2 ms
+ * for a 1 KiB message here), then one with it (about 15 ms); past
+ * ZOPFLI_SPLIT_ONLY inflated bytes only the second, which is what wins
+ * on large messages (a few fields, then a long repetitive one: one
+ * block for each).  More passes seldom win more than a byte.  True when
+ * it fits in room bytes at gz->out + GZ_HEAD (*d: its length).
  */
-static bool zopfli_fits(struct tw_gz *gz, size_t len, size_t room, size_t *d)
+static bool zopfli_fits(struct tw_gz *gz, size_t len, size_t room, size_t best,
+                        size_t *d)
 {
 	bool fits = false;
 
-	if (room + GZ_HEAD + GZ_TRAIL > ZOPFLI_MAX || len > ZOPFLI_PLAIN_MAX)
+	if (best == SIZE_MAX || best - room > best / ZOPFLI_GAIN ||
+	    room + GZ_HEAD + GZ_TRAIL > ZOPFLI_MAX || len > ZOPFLI_PLAIN_MAX)
 		return false;
-	for (int split = 0; split < 2 && !fits; split++) {
+	for (int split = len > ZOPFLI_SPLIT_ONLY; split < 2 && !fits; split++) {
 		ZopfliOptions o;
 		unsigned char bp = 0, *z = NULL;
 		size_t zn = 0;
@@ -281,15 +300,15 @@ static enum tw_gz_result build_member(struct tw_gz *gz, size_t len, size_t n,
                                       uint8_t os)
 {
 	size_t d = 0, room = n - GZ_HEAD - GZ_TRAIL, pad;
-	size_t i;
+	size_t i, best = SIZE_MAX, cap = n + spare(room);
 
-	if (gz->out_cap < n + SLACK) {
-		uint8_t *o = realloc(gz->out, n + SLACK);
+	if (gz->out_cap < cap) {
+		uint8_t *o = realloc(gz->out, cap);
 
 		if (!o)
 			return TW_GZ_NOMEM;
 		gz->out = o;
-		gz->out_cap = n + SLACK;
+		gz->out_cap = cap;
 	}
 	for (i = 0; i < NTRIES; i++) {
 		int fits = deflate_raw(gz->plain, len, gz->out + GZ_HEAD, room,
@@ -299,8 +318,11 @@ static enum tw_gz_result build_member(struct tw_gz *gz, size_t len, size_t n,
 			return TW_GZ_NOMEM;
 		if (fits)
 			break;
+		best = d < best ? d : best;
+		if (best == SIZE_MAX) /* the best level missed by far */
+			return TW_GZ_GROWN;
 	}
-	if (i == NTRIES && !zopfli_fits(gz, len, room, &d))
+	if (i == NTRIES && !zopfli_fits(gz, len, room, best, &d))
 		return TW_GZ_GROWN;
 	pad = room - d;
 	if (pad > HEAD_PAD_MAX && i < NTRIES) /* (zopfli's pad is less) */
@@ -339,7 +361,7 @@ enum tw_gz_result tw_gzip_redact(struct tw_gz *gz,
 	if (r == TW_GZ_OK) {
 		unsigned depth =
 		        gz->pb_depth ? gz->pb_depth : TW_LIMIT_PB_DEPTH_DEFAULT;
-		int rc = tw_pb_redact_max(vkey, gz->plain, len, depth);
+		int rc = tw_pb_redact_gz(vkey, gz->plain, len, depth);
 
 		r = rc == TW_ELIMIT ? TW_GZ_TOO_DEEP
 		    : rc < 0        ? TW_GZ_NOT_PB

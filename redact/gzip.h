@@ -4,11 +4,14 @@
  * gRPC messages sent with grpc-encoding: gzip carry one gzip member each
  * (grpc's PROTOCOL-HTTP2.md, compressed flag 1).  The member is inflated
  * with zlib up to a configured size (a gzip bomb is refused), the
- * protobuf inside is walked as for uncompressed messages (body.h), and
- * the result is deflated again: zlib at its best level and a few other
- * settings, and, for members up to 64 KiB, zopfli when zlib's output
- * does not fit (pseudonyms are less regular than the values they
- * replace, and often deflate a few bytes longer).  The new member must
+ * protobuf inside is walked as for uncompressed messages (body.h), but
+ * with pseudonyms that deflate well (pseudo_gz.h: random ones deflate
+ * longer than the text they replace, and nearly every message would be
+ * zeroed), and the result is deflated again: zlib at its best level and,
+ * when that misses by a little, a few other settings, then zopfli for
+ * members up to 64 KiB that inflate to at most 64 KiB, only when zlib
+ * missed by less than zopfli can win (1/16): no zopfli time is spent on
+ * a message that cannot fit.  The new member must
  * have the original's length exactly, so that the gRPC prefix, the
  * HTTP/2 frames, the packets and the TCP sequence numbers all stay as
  * captured:

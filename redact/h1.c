@@ -2,20 +2,22 @@
  * h1.c - HTTP/1.1 (RFC 9112) redacted on a reassembled TCP connection,
  * in place and length for length, like h2.c.
  *
- * Request line: the method and version are kept, the target redacted as
- * a :path is (tw_http_redact_path).  Status line: kept (status codes and
- * standard reason phrases name no one).  Header fields: names kept,
- * values kept when the policy keeps the (lowercased) name or when they
- * frame the message (content-length, transfer-encoding, connection,
- * upgrade, HTTP2-Settings), otherwise pseudonymized.  Bodies (section
- * 6.3): a JSON body, whether framed by Content-Length or chunked, is
- * collected as a list of pieces of the buffer (the chunk data, not the
- * chunk lines), held until complete, redacted as one JSON text and
- * scattered back, so chunk framing and every length stay; every other
- * body (read until close, not JSON, compressed) is zeroed as it comes,
- * the chunk framing kept.  Keep-alive and pipelining follow from parsing
- * one message after another; responses to HEAD and 1xx, 204, 304 have
- * no body.
+ * Request line: the version is kept, the method when it is a known one
+ * (else pseudonymized), the target redacted as a :path is
+ * (tw_http_redact_path; an absolute form keeps its scheme).  Status
+ * line: the code kept, the reason phrase when it is a standard one.
+ * Header fields: names kept, values kept when the policy keeps the
+ * (lowercased) name, as far as its grammar goes (policy_values.c), or
+ * when they frame the message (content-length, transfer-encoding,
+ * connection, upgrade, HTTP2-Settings), otherwise pseudonymized.
+ * Bodies (section 6.3): a JSON body, whether framed by Content-Length
+ * or chunked, is collected as a list of pieces of the buffer (the chunk
+ * data, not the chunk lines), held until complete, redacted as one JSON
+ * text and scattered back, so chunk framing and every length stay;
+ * every other body (read until close, not JSON, compressed) is zeroed
+ * as it comes, the chunk framing kept, chunk extensions pseudonymized.
+ * Keep-alive and pipelining follow from parsing one message after
+ * another; responses to HEAD and 1xx, 204, 304 have no body.
  *
  * h2c via Upgrade (RFC 7540 section 3.2): a request with "Upgrade: h2c"
  * holds its direction at the end of the request until the answer comes.
@@ -333,6 +335,9 @@ static int request_line(struct tw_h1conn *c, struct h1dir *d, uint8_t *p,
 	if (!sp2 || n - (size_t)(sp2 + 1 - p) < 8 ||
 	    memcmp(sp2 + 1, "HTTP/1.", 7))
 		return TW_EFORMAT;
+	/* A method is a token anyone may coin: kept when it is a known
+	 * one (the :method grammar), else pseudonymized. */
+	tw_policy_kept_value(c->cfg->vkey, ":method", 7, p, (size_t)(sp1 - p));
 	tn = (size_t)(sp2 - sp1 - 1);
 	ps = absolute_target(c, sp1 + 1, tn, &a, &an);
 	if (ps == SIZE_MAX)
@@ -348,8 +353,8 @@ static int request_line(struct tw_h1conn *c, struct h1dir *d, uint8_t *p,
 	e->method = text_json(p, (size_t)(sp1 - p));
 	/* The L7 trace's path is the origin form; an absolute form's
 	 * authority is the request's (RFC 9112 section 3.2.2). */
-	e->path = ps == tn ? json_string("/")
-	                   : text_json(sp1 + 1 + ps, tn - ps);
+	e->path =
+	        ps == tn ? json_string("/") : text_json(sp1 + 1 + ps, tn - ps);
 	if (an)
 		e->authority = text_json(sp1 + 1 + a, an);
 	e->start_ns = e->end_ns = c->ts;
@@ -358,13 +363,16 @@ static int request_line(struct tw_h1conn *c, struct h1dir *d, uint8_t *p,
 	return 0;
 }
 
-static int status_line(struct tw_h1conn *c, struct h1dir *d, const uint8_t *p,
+static int status_line(struct tw_h1conn *c, struct h1dir *d, uint8_t *p,
                        size_t n)
 {
 	struct h1ex *e;
 
 	if (n < 12 || memcmp(p, "HTTP/1.", 7) || p[8] != ' ')
 		return TW_EFORMAT;
+	/* A reason phrase is free text: only standard ones stay. */
+	if (n > 13)
+		tw_policy_kept_reason(c->cfg->vkey, p + 13, n - 13);
 	d->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
 	if (d->status < 100 || d->status > 999)
 		return TW_EFORMAT;

@@ -372,6 +372,13 @@ static void emit(struct tw_h2conn *c, struct h2s *s, bool complete)
 {
 	json_t *rec, *rsp;
 
+	if (!s->h[0].have_headers) {
+		/* No request (a HEADERS on a stream already closed, a
+		 * capture begun mid-stream): not an exchange, and nothing
+		 * a replayer could send. */
+		c->cfg->st->orphans++;
+		return;
+	}
 	c->cfg->st->exchanges++;
 	if (!c->cfg->l7)
 		return;
@@ -458,7 +465,7 @@ void tw_http_redact_path(const struct tw_h2cfg *cfg, uint8_t *v, size_t n,
 				j++;
 			if (j > i && !tw_policy_keeps_segment(
 			                     pol, (const char *)v + i, j - i))
-				tw_pseudo_text(cfg->vkey, v + i, j - i);
+				tw_pseudo_pct(cfg->vkey, v + i, j - i);
 			i = j + 1;
 		}
 	}
@@ -469,10 +476,11 @@ void tw_http_redact_path(const struct tw_h2cfg *cfg, uint8_t *v, size_t n,
 			j++;
 		for (e = i; e < j && v[e] != '='; e++)
 			;
+		/* Percent-escapes stay escapes (RFC 3986 section 2.1). */
 		if (e < j)
-			tw_pseudo_text(cfg->vkey, v + e + 1, j - e - 1);
+			tw_pseudo_pct(cfg->vkey, v + e + 1, j - e - 1);
 		else
-			tw_pseudo_text(cfg->vkey, v + i, j - i);
+			tw_pseudo_pct(cfg->vkey, v + i, j - i);
 		i = j + 1;
 	}
 }

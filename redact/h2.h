@@ -40,6 +40,9 @@ struct tw_h2_stats {
 	 * was not one whole member (truncated, invalid). */
 	uint64_t grpc_gzip, gzip_grown, gzip_refused, gzip_invalid;
 	uint64_t bodies_zeroed, invalid_bodies, exchanges;
+	/* Streams with no request headers (a HEADERS on a closed stream):
+	 * counted, not written to the L7 trace. */
+	uint64_t orphans;
 	uint64_t errors; /* directions given up: malformed or unsupported */
 	/* Past the policy's limits (zeroed; a header block also counts in
 	 * errors, its direction given up). */

@@ -113,6 +113,27 @@ static long hex_decode(const char *s, size_t n, uint8_t *raw, size_t cap)
 	return hi < 0 ? (long)got : -1;
 }
 
+static int hex_error(const char *path, const uint8_t *p, size_t n,
+                     struct tw_errbuf *eb);
+
+/*
+ * Refuses a key whose bytes are all equal (all zeros, a run of 'a's):
+ * not a secret but a placeholder, and every pseudonym made with it is
+ * one anybody can recompute.
+ */
+static int not_degenerate(const uint8_t *raw, size_t n, const char *what,
+                          struct tw_errbuf *eb)
+{
+	for (size_t i = 1; i < n; i++)
+		if (raw[i] != raw[0])
+			return 0;
+	return tw_errf(eb, TW_EINVAL,
+	               "%s: every byte of the key is 0x%02x: that is a "
+	               "placeholder, not a secret; refused (make one with: "
+	               "openssl rand -hex 32)",
+	               what, n ? raw[0] : 0);
+}
+
 /* Puts "what: " before the message already in eb. */
 static int prefix_err(struct tw_errbuf *eb, int rc, const char *what)
 {
@@ -134,16 +155,19 @@ int tw_key_from_env(struct tw_key **out, const char *var, struct tw_errbuf *eb)
 	n = hex_decode(s, strlen(s), raw, sizeof(raw));
 	if (n < 0) {
 		OPENSSL_cleanse(raw, sizeof(raw));
-		return tw_errf(eb, TW_EINVAL,
-		               "%s: not an even number of hex digits "
-		               "(at most %d bytes)",
-		               var, TW_KEY_MAX_BYTES);
+		return hex_error(var, (const uint8_t *)s, strlen(s), eb);
 	}
 	rc = tw_key_from_bytes(out, raw, (size_t)n, eb);
-	OPENSSL_cleanse(raw, sizeof(raw));
 	if (rc < 0)
-		return prefix_err(eb, rc, var);
-	return 0;
+		rc = prefix_err(eb, rc, var);
+	else if ((size_t)n >= TW_KEY_MIN_BYTES)
+		rc = not_degenerate(raw, (size_t)n, var, eb);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc < 0) {
+		tw_key_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 static int read_all(int fd, uint8_t *buf, size_t cap, size_t *len)
@@ -238,10 +262,17 @@ static int key_from_content(struct tw_key **out, const char *path,
 		rc = tw_key_from_bytes(out, raw, (size_t)h, eb);
 	else
 		rc = tw_key_from_bytes(out, buf, n, eb);
-	OPENSSL_cleanse(raw, sizeof(raw));
 	if (rc < 0)
-		return prefix_err(eb, rc, path);
-	return 0;
+		rc = prefix_err(eb, rc, path);
+	else
+		rc = h >= 0 ? not_degenerate(raw, (size_t)h, path, eb)
+		            : not_degenerate(buf, n, path, eb);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	if (rc < 0) {
+		tw_key_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 int tw_key_from_file(struct tw_key **out, const char *path,

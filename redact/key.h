@@ -42,7 +42,9 @@ int tw_key_from_bytes(struct tw_key **out, const uint8_t *raw, size_t len,
 /*
  * Reads a key file: either hex digits (whitespace ignored) or raw bytes.
  * Refuses (TW_EINVAL) a file that group or others may read or write, a
- * file that is not regular, or a key shorter than 256 bits.  TW_EIO when
+ * file that is not regular, a key shorter than 256 bits, text that is
+ * not clean hex (the message gives line and column) and a key whose
+ * bytes are all equal (a placeholder such as all zeros).  TW_EIO when
  * it cannot be opened or read.
  */
 int tw_key_from_file(struct tw_key **out, const char *path,
@@ -50,7 +52,8 @@ int tw_key_from_file(struct tw_key **out, const char *path,
 
 /*
  * Reads a hex key from the environment variable var (TW_KEY_ENV by
- * convention).  TW_EINVAL when unset, not hex, or too short.
+ * convention).  TW_EINVAL when unset, not hex (the message gives the
+ * position of the first bad character), too short, or all bytes equal.
  */
 int tw_key_from_env(struct tw_key **out, const char *var, struct tw_errbuf *eb);
 

@@ -371,6 +371,13 @@ static bool ck_equal(uint16_t a, uint16_t b)
 	return a == b || ((a == 0 || a == 0xffff) && (b == 0 || b == 0xffff));
 }
 
+bool tw_redact_ipv4_untrusted(const uint8_t *h, uint32_t ihl)
+{
+	uint16_t stored = tw_be16(h + 10);
+
+	return stored != 0 && !ck_equal(stored, tw_cksum_ipv4(h, ihl));
+}
+
 static void l4ck_begin(struct walk *w, struct l4ck *c, int version,
                        uint8_t proto, uint32_t src, uint32_t dst, uint32_t seg,
                        uint32_t end, uint32_t plen, bool complete)
@@ -1149,7 +1156,7 @@ static void ip4(struct walk *w, uint32_t off, uint32_t end, bool quoted)
 	 * routers quote them after changing the TTL) and a checksum of 0,
 	 * which is what a sender's capture shows when the NIC computes
 	 * it (checksum offload). */
-	ip.bad = !quoted && stored != 0 && !ck_equal(stored, correct);
+	ip.bad = !quoted && tw_redact_ipv4_untrusted(h, ihl);
 	transport(w, &ip);
 
 	/* Valid if it was; off by the same bits if it was not. */

@@ -482,8 +482,12 @@ bool tw_policy_keeps_addr(const struct tw_policy *pol, int version,
 static bool in_names(const char (*names)[TW_POLICY_NAME_MAX], size_t count,
                      const char *s, size_t n)
 {
+	/* Lengths compared first: a name of the wire may hold a NUL byte
+	 * ("te\0...") or be longer than any listed (found by fuzz_h2). */
+	if (n >= TW_POLICY_NAME_MAX)
+		return false;
 	for (size_t i = 0; i < count; i++)
-		if (!strncmp(names[i], s, n) && names[i][n] == '\0')
+		if (strlen(names[i]) == n && !memcmp(names[i], s, n))
 			return true;
 	return false;
 }

@@ -160,6 +160,10 @@ bool tw_policy_keeps_header(const struct tw_policy *pol, const char *name,
 void tw_policy_kept_value(const uint8_t *vkey, const char *name, size_t nlen,
                           uint8_t *v, size_t n);
 
+/* An HTTP/1.1 reason phrase (n bytes at v): kept when it is a standard
+ * one (any case), else pseudonymized in place. */
+void tw_policy_kept_reason(const uint8_t *vkey, uint8_t *v, size_t n);
+
 /* Whether the values of name (lowercase) have a grammar there. */
 bool tw_policy_value_grammar(const char *name, size_t nlen);
 

@@ -33,26 +33,80 @@ struct vrule {
 	bool weight;            /* list elements may carry ";q=" */
 };
 
-static const char *const methods[] = { "GET",     "HEAD",   "POST",
-	                               "PUT",     "DELETE", "CONNECT",
-	                               "OPTIONS", "TRACE",  "PATCH",
-	                               NULL };
+static const char *const methods[] = { "GET",    "HEAD",    "POST",    "PUT",
+	                               "DELETE", "CONNECT", "OPTIONS", "TRACE",
+	                               "PATCH",  NULL };
 static const char *const schemes[] = { "http", "https", NULL };
 static const char *const protocols[] = { "websocket", "connect-udp",
-	                                 "connect-ip", "webtransport",
-	                                 NULL };
+	                                 "connect-ip", "webtransport", NULL };
 /* HTTP content codings (IANA registry) and "*" in Accept-Encoding. */
-static const char *const codings[] = {
-	"gzip",     "deflate", "br",       "zstd", "compress", "identity",
-	"x-gzip",   "x-compress", "dcb",  "dcz",  "*",        NULL
-};
-static const char *const te_codings[] = { "trailers", "chunked",
-	                                  "gzip",     "deflate",
-	                                  "compress", "identity",
+static const char *const codings[] = { "gzip",   "deflate",    "br",
+	                               "zstd",   "compress",   "identity",
+	                               "x-gzip", "x-compress", "dcb",
+	                               "dcz",    "*",          NULL };
+static const char *const te_codings[] = { "trailers", "chunked",  "gzip",
+	                                  "deflate",  "compress", "identity",
 	                                  "x-gzip",   NULL };
 /* gRPC message encodings (grpc/doc/compression.md). */
 static const char *const grpc_codings[] = { "identity", "gzip", "deflate",
 	                                    "snappy",   "zstd", NULL };
+
+/* Reason phrases of RFC 9110 section 15 (and 425, 429, 431, 451). */
+static const char *const reasons[] = { "continue",
+	                               "switching protocols",
+	                               "ok",
+	                               "created",
+	                               "accepted",
+	                               "non-authoritative information",
+	                               "no content",
+	                               "reset content",
+	                               "partial content",
+	                               "multiple choices",
+	                               "moved permanently",
+	                               "found",
+	                               "see other",
+	                               "not modified",
+	                               "use proxy",
+	                               "temporary redirect",
+	                               "permanent redirect",
+	                               "bad request",
+	                               "unauthorized",
+	                               "payment required",
+	                               "forbidden",
+	                               "not found",
+	                               "method not allowed",
+	                               "not acceptable",
+	                               "proxy authentication required",
+	                               "request timeout",
+	                               "conflict",
+	                               "gone",
+	                               "length required",
+	                               "precondition failed",
+	                               "content too large",
+	                               "payload too large",
+	                               "uri too long",
+	                               "request-uri too long",
+	                               "unsupported media type",
+	                               "range not satisfiable",
+	                               "requested range not satisfiable",
+	                               "expectation failed",
+	                               "i'm a teapot",
+	                               "misdirected request",
+	                               "unprocessable content",
+	                               "unprocessable entity",
+	                               "too early",
+	                               "upgrade required",
+	                               "precondition required",
+	                               "too many requests",
+	                               "request header fields too large",
+	                               "unavailable for legal reasons",
+	                               "internal server error",
+	                               "not implemented",
+	                               "bad gateway",
+	                               "service unavailable",
+	                               "gateway timeout",
+	                               "http version not supported",
+	                               NULL };
 
 static const struct vrule rules[] = {
 	{ ":method", G_ONE, methods, false, false },
@@ -71,29 +125,81 @@ static const struct vrule rules[] = {
 };
 
 /* Media types: top-level types, and subtypes known whole. */
-static const char *const media_types[] = { "application", "text",  "image",
-	                                   "audio",       "video", "font",
-	                                   "model",       "multipart",
-	                                   "message",     NULL };
-static const char *const subtypes[] = {
-	"json", "grpc", "grpc+proto", "grpc+json", "grpc-web",
-	"grpc-web+proto", "grpc-web-text", "grpc-web-text+proto",
-	"protobuf", "x-protobuf", "octet-stream", "x-www-form-urlencoded",
-	"form-data", "xml", "html", "plain", "css", "javascript", "csv",
-	"problem+json", "cbor", "yaml", "x-ndjson", "ndjson", "jose",
-	"pdf", "zip", "gzip", "png", "jpeg", "gif", "webp", "svg+xml",
-	"mixed", "byteranges", "event-stream", "mpeg", "mp4", "ogg",
-	"webm", "wasm", NULL
+static const char *const media_types[] = {
+	"application", "text",  "image",     "audio",   "video",
+	"font",        "model", "multipart", "message", NULL
 };
+static const char *const subtypes[] = { "json",
+	                                "grpc",
+	                                "grpc+proto",
+	                                "grpc+json",
+	                                "grpc-web",
+	                                "grpc-web+proto",
+	                                "grpc-web+json",
+	                                "grpc-web-text",
+	                                "grpc-web-text+proto",
+	                                "protobuf",
+	                                "x-protobuf",
+	                                "octet-stream",
+	                                "x-www-form-urlencoded",
+	                                "form-data",
+	                                "xml",
+	                                "html",
+	                                "plain",
+	                                "css",
+	                                "javascript",
+	                                "csv",
+	                                "markdown",
+	                                "problem+json",
+	                                "problem+xml",
+	                                "merge-patch+json",
+	                                "json-patch+json",
+	                                "json-seq",
+	                                "ld+json",
+	                                "hal+json",
+	                                "vnd.api+json",
+	                                "graphql",
+	                                "graphql-response+json",
+	                                "cbor",
+	                                "yaml",
+	                                "x-yaml",
+	                                "x-ndjson",
+	                                "ndjson",
+	                                "jsonl",
+	                                "msgpack",
+	                                "x-msgpack",
+	                                "jose",
+	                                "jwt",
+	                                "soap+xml",
+	                                "atom+xml",
+	                                "rss+xml",
+	                                "xhtml+xml",
+	                                "pdf",
+	                                "zip",
+	                                "gzip",
+	                                "x-tar",
+	                                "png",
+	                                "jpeg",
+	                                "gif",
+	                                "webp",
+	                                "svg+xml",
+	                                "mixed",
+	                                "byteranges",
+	                                "event-stream",
+	                                "mpeg",
+	                                "mp4",
+	                                "ogg",
+	                                "webm",
+	                                "wasm",
+	                                NULL };
 /* Structured syntax suffixes (RFC 6838 section 4.2.8): "+json" stays,
  * the vendor name before it does not. */
-static const char *const suffixes[] = { "json", "xml", "proto", "cbor",
+static const char *const suffixes[] = { "json", "xml",  "proto", "cbor",
 	                                "zip",  "yaml", NULL };
-static const char *const charsets[] = { "utf-8",      "utf8",
-	                                "us-ascii",   "iso-8859-1",
-	                                "utf-16",     "utf-16le",
-	                                "utf-16be",   "windows-1252",
-	                                NULL };
+static const char *const charsets[] = {
+	"utf-8",    "utf8",     "us-ascii",     "iso-8859-1", "utf-16",
+	"utf-16le", "utf-16be", "windows-1252", NULL
+};
 
 static bool eq(const uint8_t *p, size_t n, const char *s, bool icase)
 {
@@ -185,8 +291,8 @@ static bool element_ok(const struct vrule *r, const uint8_t *v, size_t i,
 	return true;
 }
 
-static void list_value(const uint8_t *vkey, const struct vrule *r,
-                       uint8_t *v, size_t n)
+static void list_value(const uint8_t *vkey, const struct vrule *r, uint8_t *v,
+                       size_t n)
 {
 	for (size_t i = 0; i <= n;) {
 		size_t j = i;
@@ -274,8 +380,8 @@ static bool timeout_ok(const uint8_t *v, size_t n)
 	       strchr("HMSmun", v[n - 1]) != NULL;
 }
 
-static void whole_value(const uint8_t *vkey, const struct vrule *r,
-                        uint8_t *v, size_t n)
+static void whole_value(const uint8_t *vkey, const struct vrule *r, uint8_t *v,
+                        size_t n)
 {
 	size_t a = 0, b = n;
 	bool ok;
@@ -325,4 +431,11 @@ void tw_policy_kept_value(const uint8_t *vkey, const char *name, size_t nlen,
 		media_value(vkey, v, n);
 	else
 		whole_value(vkey, r, v, n);
+}
+
+void tw_policy_kept_reason(const uint8_t *vkey, uint8_t *v, size_t n)
+{
+	static const struct vrule r = { "", G_ONE, reasons, true, false };
+
+	whole_value(vkey, &r, v, n);
 }

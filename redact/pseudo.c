@@ -393,8 +393,16 @@ void tw_pseudo_pct(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n)
 {
 	struct prng g;
 
-	if (!n)
+	size_t e = 0;
+
+	while (e + 2 < n && !(s[e] == '%' && hexd(s[e + 1]) && hexd(s[e + 2])))
+		e++;
+	if (e + 2 >= n) {
+		/* No escape: the very pseudonym of tw_pseudo_text, so the
+		 * value matches its other occurrences. */
+		tw_pseudo_text(vkey, s, n);
 		return;
+	}
 	prng_seed(&g, vkey, s, n, 4);
 	for (size_t i = 0; i < n; i++) {
 		uint8_t k = grp_of[s[i]];
@@ -408,4 +416,18 @@ void tw_pseudo_pct(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n)
 			s[i] = grp_sym[k][((r & 0xff) * grp_n[k]) >> 8];
 		}
 	}
+}
+
+int tw_pseudo_class(uint8_t c)
+{
+	return cls(c);
+}
+
+uint64_t tw_pseudo_hash(const uint8_t vkey[TW_KEY_SUB_BYTES], const uint8_t *s,
+                        size_t n, uint8_t tag)
+{
+	struct prng g;
+
+	prng_seed(&g, vkey, s, n, tag);
+	return prng_next(&g);
 }

@@ -60,11 +60,25 @@ void tw_pseudo_bytes(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s,
  * As tw_pseudo_text for a percent-encoded value (grpc-message): each
  * "%XY" stays an escape, X kept (it tells a UTF-8 byte's role) and Y
  * replaced by a hex digit of the same case and Huffman length, so that
- * the value still decodes, to valid UTF-8 when it was.
+ * the value still decodes, to valid UTF-8 when it was.  A value
+ * without an escape gets tw_pseudo_text's pseudonym.
  */
 void tw_pseudo_pct(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
 
 /* Hex digits stay hex digits (JSON \uXXXX escapes). */
 void tw_pseudo_hex(const uint8_t vkey[TW_KEY_SUB_BYTES], uint8_t *s, size_t n);
+
+/* The class a pseudonym keeps for byte c: 1 lowercase letter, 2
+ * uppercase, 3 digit, 4 0x80 and above, 5 control; 0 printable
+ * punctuation and DEL, which are kept as they are. */
+int tw_pseudo_class(uint8_t c);
+
+/*
+ * 64 keyed bits for the n bytes at s: the first output of the stream the
+ * pseudonyms above draw from, under tag (1 text, 2 bytes, 3 hex, 4
+ * percent-encoded; other tags for other pseudonyms, pseudo_gz.h).
+ */
+uint64_t tw_pseudo_hash(const uint8_t vkey[TW_KEY_SUB_BYTES], const uint8_t *s,
+                        size_t n, uint8_t tag);
 
 #endif

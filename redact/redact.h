@@ -24,6 +24,7 @@
 #ifndef TW_REDACT_H
 #define TW_REDACT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "redact/key.h"
@@ -89,6 +90,14 @@ int tw_redact_packet_with(struct tw_redactor *r, uint32_t linktype,
 /* The pseudonym of an address (4 or 16 bytes at a), in place, as
  * packets get it. */
 void tw_redact_addr(struct tw_redactor *r, int version, uint8_t *a);
+
+/*
+ * Whether an IPv4 header (ihl bytes at h) fails its own checksum, so
+ * that the redactor zeroes everything after it (a checksum of 0, left
+ * by checksum offload, passes).  The session asks first: a connection
+ * whose packets the redactor zeroes must say nothing in the L7 trace.
+ */
+bool tw_redact_ipv4_untrusted(const uint8_t *h, uint32_t ihl);
 
 /* A name for a zero reason ("payload", "tls"...). */
 const char *tw_zero_reason_name(enum tw_zero_reason why);

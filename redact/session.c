@@ -643,6 +643,31 @@ static void segment_in(struct tw_session *s, struct rflow *f, int dir,
 	advance(s, f, dir, h->ts);
 }
 
+/*
+ * A packet of a followed connection that the packet redactor zeroes
+ * for its own reasons (its IPv4 header fails its checksum, so where
+ * its transport is cannot be trusted): the connection is given up both
+ * ways, so the L7 trace never carries what the capture does not.
+ */
+static void untrusted(struct tw_session *s, struct held *h,
+                      const struct tw_decoded *dec)
+{
+	int dir = 0;
+	struct rflow *f = flow_of(s, h->data, dec, &dir);
+
+	if (!f || f->closed)
+		return;
+	if (f->d[0].mode != M_ZERO || f->d[1].mode != M_ZERO) {
+		s->st.untrusted_flows++;
+		tw_log(TW_LOG_INFO, "redact",
+		       "an IPv4 header fails its checksum: its TCP "
+		       "connection is zeroed");
+	}
+	f->last_ts = h->ts;
+	for (int i = 0; i < 2; i++)
+		dir_zero(s, &f->d[i]);
+}
+
 static void force_head(struct tw_session *s)
 {
 	struct held *h = s->head;
@@ -678,8 +703,14 @@ int tw_session_push(struct tw_session *s, const struct tw_packet *pkt,
 	s->tail = &h->next;
 	s->held_bytes += pkt->caplen;
 	tw_decode(h->data, h->caplen, linktype, &dec);
-	if (followed(s, &dec))
-		tcp_segment(s, h, &dec);
+	if (followed(s, &dec)) {
+		if (dec.ip.version == 4 &&
+		    tw_redact_ipv4_untrusted(h->data + dec.ip.l3_off,
+		                             dec.ip.l3_hlen))
+			untrusted(s, h, &dec);
+		else
+			tcp_segment(s, h, &dec);
+	}
 	if (!h->stream)
 		h->ready = true;
 	if ((++s->pushed & 4095) == 0)

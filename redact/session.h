@@ -65,6 +65,7 @@ struct tw_session_stats {
 	uint64_t other_flows;      /* not HTTP/2: payload zeroed */
 	uint64_t gap_flows;        /* a direction had a gap that stayed */
 	uint64_t failed_flows;     /* HTTP/2 that could not be followed */
+	uint64_t untrusted_flows;  /* an IPv4 header failed its checksum */
 	uint64_t forced;           /* directions zeroed to free memory: */
 	uint64_t over_flow_buffer; /* ... past limits.flow_buffer */
 	uint64_t over_held_buffer; /* ... past limits.held_buffer */

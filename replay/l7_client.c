@@ -44,17 +44,17 @@ struct conn {
 	SSL *ssl;
 	nghttp2_session *h2;
 	enum conn_state state;
-	enum tw_l7_outcome fail; /* why it died */
-	uint64_t expected, done; /* close when done == expected (> 0) */
-	uint32_t nreqs;          /* live requests on it */
-	bool out_armed;          /* EPOLLOUT wanted */
-	bool closing;            /* GOAWAY sent: close once it is out */
-	bool failing;            /* conn_fail() is walking its requests */
-	bool proto;              /* a GOAWAY with an error went either way:
+	enum tw_l7_outcome fail;      /* why it died */
+	uint64_t expected, done;      /* close when done == expected (> 0) */
+	uint32_t nreqs;               /* live requests on it */
+	bool out_armed;               /* EPOLLOUT wanted */
+	bool closing;                 /* GOAWAY sent: close once it is out */
+	bool failing;                 /* conn_fail() is walking its requests */
+	bool proto;                   /* a GOAWAY with an error went either way:
 	                            the server does not speak HTTP/2 well */
-	char h2err[96];          /* nghttp2's first complaint, "" if none */
-	size_t slot;             /* index in slots[] or fixed[] */
-	bool dirty;              /* on the run's list of conns to flush */
+	char h2err[TW_L7_REASON_LEN]; /* nghttp2's first complaint, or "" */
+	size_t slot;                  /* index in slots[] or fixed[] */
+	bool dirty;                   /* on the run's list of conns to flush */
 	struct conn *dirty_next;
 	uint8_t *out; /* bytes not yet written */
 	size_t out_len, out_off;
@@ -423,10 +423,10 @@ static int on_close(nghttp2_session *s, int32_t id, uint32_t err, void *arg)
 		                   c->proto ? TW_L7_PROTOCOL : TW_L7_RESET,
 		                   c->h2err[0] ? c->h2err : why);
 	}
-	req_finish(c->run, q,
-	           err ? (c->proto ? TW_L7_PROTOCOL : TW_L7_RESET)
-	               : tw_l7_classify(q->status, q->grpc_status,
-	                                q->ex->grpc));
+	req_finish(
+	        c->run, q,
+	        err ? (c->proto ? TW_L7_PROTOCOL : TW_L7_RESET)
+	            : tw_l7_classify(q->status, q->grpc_status, q->ex->grpc));
 	return 0;
 }
 
@@ -445,16 +445,14 @@ static void goaway_seen(struct conn *c, const nghttp2_frame *f, bool sent)
 		         nghttp2_http2_strerror(f->goaway.error_code));
 }
 
-static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f,
-                         void *arg)
+static int on_frame_send(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 {
 	(void)s;
 	goaway_seen(arg, f, true);
 	return 0;
 }
 
-static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
-                         void *arg)
+static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f, void *arg)
 {
 	(void)s;
 	goaway_seen(arg, f, false);
@@ -462,8 +460,8 @@ static int on_frame_recv(nghttp2_session *s, const nghttp2_frame *f,
 }
 
 /* nghttp2's words for what went wrong ("... expected SETTINGS frame"). */
-static int on_error(nghttp2_session *s, int code, const char *msg,
-                    size_t len, void *arg)
+static int on_error(nghttp2_session *s, int code, const char *msg, size_t len,
+                    void *arg)
 {
 	struct conn *c = arg;
 
@@ -478,8 +476,8 @@ static int on_error(nghttp2_session *s, int code, const char *msg,
 }
 
 /* Body bytes [off, off + n): those the trace held, then zeros. */
-static void body_copy(const struct tw_l7_exchange *ex, size_t off,
-                      uint8_t *buf, size_t n)
+static void body_copy(const struct tw_l7_exchange *ex, size_t off, uint8_t *buf,
+                      size_t n)
 {
 	size_t have = off < ex->body_have ? ex->body_have - off : 0;
 
@@ -606,7 +604,7 @@ static int submit(struct conn *c, struct req *q)
 	if (!strcmp(ex->path, "*"))
 		plen = 0;
 	memcpy(path, r->prefix, plen);
-	strcpy(path + plen, ex->path);
+	memcpy(path + plen, ex->path, strlen(ex->path) + 1);
 	nv[n++] = NV(":method", ex->method, strlen(ex->method));
 	nv[n++] = NV(":scheme", r->scheme, strlen(r->scheme));
 	nv[n++] = NV(":authority", auth, strlen(auth));
@@ -1196,8 +1194,8 @@ static void expire(struct run *r, int64_t now)
 /* ---- set-up ---- */
 
 /* The port of --target: 1 to 65535, digits only. */
-static int target_port(struct run *r, const char *url, const char *p,
-                       size_t n, char *port, size_t len)
+static int target_port(struct run *r, const char *url, const char *p, size_t n,
+                       char *port, size_t len)
 {
 	unsigned long v = 0;
 
@@ -1275,8 +1273,8 @@ static int target_hostport(struct run *r, const char *url, const char *p,
 	r->host[hl] = '\0';
 	snprintf(port, plen, "%s", r->scheme[4] == 's' ? "443" : "80");
 	if (colon)
-		return target_port(r, url, colon + 1,
-		                   (size_t)(end - colon - 1), port, plen);
+		return target_port(r, url, colon + 1, (size_t)(end - colon - 1),
+		                   port, plen);
 	return 0;
 }
 

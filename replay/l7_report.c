@@ -136,11 +136,20 @@ static void body(FILE *f, const struct tw_l7_stats *st, const char *trace,
 	        (unsigned long long)st->late, (unsigned long long)st->completed,
 	        (double)st->elapsed_ns / 1e9,
 	        (unsigned long long)st->connections);
+	if (st->interrupted)
+		fprintf(f,
+		        "<p><b>Interrupted</b> by a signal: %llu requests in "
+		        "flight cancelled</p>\n",
+		        (unsigned long long)st->outcome[TW_L7_CANCELLED]);
 	fputs("<h2>Outcomes</h2>\n<table>\n", f);
-	for (int i = 0; i < TW_L7_OUTCOMES; i++)
-		fprintf(f, "<tr><td>%s</td><td>%llu</td></tr>\n",
+	for (int i = 0; i < TW_L7_OUTCOMES; i++) {
+		fprintf(f, "<tr><td>%s</td><td>%llu</td><td>",
 		        tw_l7_outcome_name(i),
 		        (unsigned long long)st->outcome[i]);
+		if (st->outcome[i]) /* the first reason, when one was given */
+			html(f, st->reason[i]);
+		fputs("</td></tr>\n", f);
+	}
 	fputs("</table>\n<h2>Latency distribution</h2>\n", f);
 	plot(f, &st->latency);
 	fputs("<h2>Routes</h2>\n<table><tr><th>route</th><th>ok</th>"
@@ -154,8 +163,8 @@ static void body(FILE *f, const struct tw_l7_stats *st, const char *trace,
 	fputs("</table>\n</body></html>\n", f);
 }
 
-int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st,
-                     const char *trace, const char *target)
+int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st, const char *trace,
+                     const char *target)
 {
 	body(f, st, trace, target);
 	return fflush(f) || ferror(f) ? -1 : 0;

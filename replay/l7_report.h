@@ -23,7 +23,7 @@ int tw_l7_report_write(const char *path, const struct tw_l7_stats *st,
 /* The same into f, opened by the caller (a temporary file made before
  * the run, so an unwritable place is found then).  Returns 0, or -1
  * when a write failed (errno). */
-int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st,
-                     const char *trace, const char *target);
+int tw_l7_report_put(FILE *f, const struct tw_l7_stats *st, const char *trace,
+                     const char *target);
 
 #endif

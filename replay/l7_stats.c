@@ -56,6 +56,7 @@ int tw_l7_stats_finish(struct tw_l7_stats *st, const char *route,
                        uint64_t latency_ns)
 {
 	struct tw_l7_route_stats *r = route_get(st, route ? route : "-");
+	bool answered;
 
 	st->completed++;
 	st->outcome[o]++;
@@ -64,12 +65,16 @@ int tw_l7_stats_finish(struct tw_l7_stats *st, const char *route,
 		st->grpc_code[grpc_status < TW_L7_GRPC_CODES - 1
 		                      ? grpc_status
 		                      : TW_L7_GRPC_CODES - 1]++;
-	if (!tw_l7_outcome_transport(o))
+	/* No answer (a transport error, or a protocol error before any
+	 * status came): no latency to record, neither here nor per route. */
+	answered = !tw_l7_outcome_transport(o) &&
+	           !(o == TW_L7_PROTOCOL && status == 0);
+	if (answered)
 		tw_hist_record(&st->latency, latency_ns);
 	if (!r)
 		return TW_ENOMEM;
 	r->outcome[o]++;
-	if (!tw_l7_outcome_transport(o))
+	if (answered)
 		tw_hist_record(&r->latency, latency_ns);
 	return 0;
 }

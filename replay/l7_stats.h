@@ -68,8 +68,8 @@ void tw_l7_stats_free(struct tw_l7_stats *st);
 /*
  * Counts a finished request: its outcome, the status and grpc-status
  * received (0 / -1 when none), its latency, and its route.  The latency
- * of a transport error (no answer) is not a latency and is not recorded.
- * Returns 0 or
+ * of a request without an answer (a transport error, a cancel, a
+ * protocol error before any status) is not recorded.  Returns 0 or
  * TW_ENOMEM (the route table could not grow; the rest is counted).
  */
 int tw_l7_stats_finish(struct tw_l7_stats *st, const char *route,

@@ -424,8 +424,8 @@ static void exchange_free(struct tw_l7_exchange *ex)
  * Lines without "v" are taken as version 1 (older writers). */
 static int check_version(json_t *v, struct tw_errbuf *eb)
 {
-	if (!v || (json_is_integer(v) &&
-	           json_integer_value(v) == TRACE_VERSION))
+	if (!v ||
+	    (json_is_integer(v) && json_integer_value(v) == TRACE_VERSION))
 		return 0;
 	if (json_is_integer(v))
 		return tw_errf(eb, TW_EFORMAT,
@@ -590,8 +590,7 @@ static const char *looks_like(const uint8_t *p, size_t n)
 		{ { 0xa1, 0xb2, 0x3c, 0x4d }, "pcap (ns)" },
 	};
 
-	for (size_t i = 0; n >= 4 && i < sizeof(kinds) / sizeof(kinds[0]);
-	     i++)
+	for (size_t i = 0; n >= 4 && i < sizeof(kinds) / sizeof(kinds[0]); i++)
 		if (!memcmp(p, kinds[i].magic, 4))
 			return kinds[i].what;
 	if (n >= 2 && p[0] == 0x1f && p[1] == 0x8b)
@@ -624,9 +623,8 @@ static int check_first(const char *path, uint64_t lineno, const char *line,
 	}
 	if (json_error_code(&jerr) == json_error_out_of_memory)
 		return tw_errf(eb, TW_ENOMEM, "out of memory");
-	return tw_errf(eb, TW_EFORMAT,
-	               "%s:%llu: not a JSON Lines trace: %s", path,
-	               (unsigned long long)lineno, jerr.text);
+	return tw_errf(eb, TW_EFORMAT, "%s:%llu: not a JSON Lines trace: %s",
+	               path, (unsigned long long)lineno, jerr.text);
 }
 
 int tw_l7_trace_load(struct tw_l7_trace *t, const char *path,
@@ -662,8 +660,7 @@ int tw_l7_trace_load(struct tw_l7_trace *t, const char *path,
 		}
 		if (first && !blank(line, (size_t)n)) {
 			first = false;
-			rc = check_first(path, t->lines, line, (size_t)n,
-			                 eb);
+			rc = check_first(path, t->lines, line, (size_t)n, eb);
 			if (rc < 0)
 				break;
 		}

@@ -4,7 +4,7 @@
 # shared captures), and prints executions and coverage per harness.  A
 # crash leaves its input in BUILD/crashes/ and fails the run: turn it
 # into a regression case (tests/fuzz/regress/NAME/, replayed by
-# tests/unit/test_fuzz_h2.c for fuzz_h2) before fixing it.
+# tests/unit/test_fuzz_regress.c) before fixing it.
 set -u
 cd "$(dirname "$0")/.."
 build=$1

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,11 +19,15 @@
 #include "redact/body.h"
 #include "redact/gzip.h"
 #include "redact/key.h"
+#include "redact/policy.h"
 #include "redact/pseudo.h"
+#include "redact/pseudo_gz.h"
 
 static struct tw_key *key;
 
 static const char SECRET[] = "kalinda.tanaka64@xaqhyo.example";
+
+#define PB_DEPTH TW_LIMIT_PB_DEPTH_DEFAULT
 
 /*
  * A gzip member of the n bytes at in: zlib's deflate at level (memory
@@ -128,11 +133,129 @@ static void test_redacted_member_inflates(void **state)
 	ol = gz_inflate(g, gl, out, sizeof(out));
 	assert_int_equal(ol, (long)n);
 	memcpy(want, plain, n);
-	assert_int_equal(tw_pb_redact(key->value, want, n), 0);
+	assert_int_equal(tw_pb_redact_gz(key->value, want, n, PB_DEPTH), 0);
 	assert_memory_equal(out, want, n);
 	assert_null(memmem(out, n, SECRET, strlen(SECRET)));
 	assert_null(memmem(g, gl, "fff", 3)); /* the file name is gone */
 	assert_int_equal(g[9], 3);            /* OS kept */
+	tw_gz_free(&gz);
+}
+
+static const char *const FIRST[] = { "Dmitri",  "Marisol",   "Chiara",
+	                             "Kalinda", "Oluwaseun", "Ingrid",
+	                             "Takeshi", "Beatriz" };
+static const char *const LAST[] = { "Lindqvist", "Castellano", "Quintero",
+	                            "Tanaka",    "Adeyemi",    "Halvorsen",
+	                            "Nakamura",  "Figueroa" };
+static const char *const NOTE[] = {
+	"Prefers to be called after six in the evening about the renewal.",
+	"Asked whether the invoice for March could be sent to her lawyer.",
+	"Moved to a new apartment near the harbor; billing address changed.",
+	"Complained that the courier left the parcel with a neighbour.",
+	"Wants the newsletter in Spanish and no more phone calls, please.",
+};
+
+/* Appends field f (wire type 2) holding the text t. */
+static size_t pb_text(uint8_t *m, size_t n, int f, const char *t)
+{
+	size_t l = strlen(t);
+
+	m[n++] = (uint8_t)(f << 3 | 2);
+	m[n++] = (uint8_t)l;
+	memcpy(m + n, t, l);
+	return n + l;
+}
+
+/* A customer list as a CRM service answers it: k records of name,
+ * email, street address and a note in plain sentences, each record a
+ * nested message (field 1) with a varint id. */
+static size_t pb_customers(uint8_t *m, int k)
+{
+	size_t n = 0;
+
+	for (int i = 0; i < k; i++) {
+		const char *f = FIRST[i % 8], *l = LAST[(i * 3 + 1) % 8];
+		char name[64], mail[96], addr[64];
+		uint8_t r[512];
+		size_t rn = 0;
+
+		snprintf(name, sizeof(name), "%s %s", f, l);
+		snprintf(mail, sizeof(mail), "%c%s.%s%d@mail%d.example",
+		         f[0] + 32, f + 1, l, 10 + i, i % 5);
+		for (char *c = mail; *c; c++)
+			*c = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+		snprintf(addr, sizeof(addr), "%d Juniper Lane, Apt %d",
+		         1000 + 37 * i, i % 12 + 1);
+		r[rn++] = 0x08;
+		r[rn++] = (uint8_t)(i + 1);
+		rn = pb_text(r, rn, 2, name);
+		rn = pb_text(r, rn, 3, mail);
+		rn = pb_text(r, rn, 4, addr);
+		rn = pb_text(r, rn, 5, NOTE[i % 5]);
+		m[n++] = 0x0a;
+		m[n++] = (uint8_t)(rn | 0x80);
+		m[n++] = (uint8_t)(rn >> 7);
+		memcpy(m + n, r, rn);
+		n += rn;
+	}
+	return n;
+}
+
+/* The length of a raw deflate of n bytes at in, zlib at its best. */
+static size_t deflated_len(const uint8_t *in, size_t n)
+{
+	uLong cap = compressBound((uLong)n);
+	uint8_t *o = malloc(cap);
+	z_stream z = { 0 };
+	size_t len;
+
+	assert_non_null(o);
+	assert_int_equal(
+	        deflateInit2(&z, 9, Z_DEFLATED, -15, 9, Z_DEFAULT_STRATEGY),
+	        Z_OK);
+	z.next_in = (Bytef *)(uintptr_t)in;
+	z.avail_in = (uInt)n;
+	z.next_out = o;
+	z.avail_out = (uInt)cap;
+	assert_int_equal(deflate(&z, Z_FINISH), Z_STREAM_END);
+	len = z.total_out;
+	deflateEnd(&z);
+	free(o);
+	return len;
+}
+
+/*
+ * A text-heavy message (names, emails, addresses, sentences), deflated
+ * as grpc does (zlib's default level), is redacted and kept, not zeroed:
+ * its pseudonyms deflate better than the text.  pseudo.h's random
+ * pseudonyms would not fit: that is why pseudo_gz.h exists.
+ */
+static void test_text_heavy_kept(void **state)
+{
+	uint8_t plain[16384], want[16384], rnd[16384], g[16384], out[16384];
+	size_t n = pb_customers(plain, 40), gl;
+	struct tw_gz gz = { 0 };
+
+	(void)state;
+	assert_true(n > 4000 && n < sizeof(plain));
+	gl = gz_make(plain, n, 6, -1, g, sizeof(g));
+	memcpy(rnd, plain, n);
+	assert_int_equal(tw_pb_redact(key->value, rnd, n), 0);
+	assert_true(deflated_len(rnd, n) > gl - 18);
+	assert_int_equal(tw_gzip_redact(&gz, key->value, g, gl, 1 << 20),
+	                 TW_GZ_OK);
+	assert_int_equal(gz_inflate(g, gl, out, sizeof(out)), (long)n);
+	memcpy(want, plain, n);
+	assert_int_equal(tw_pb_redact_gz(key->value, want, n, PB_DEPTH), 0);
+	assert_memory_equal(out, want, n);
+	for (int i = 0; i < 8; i++) {
+		assert_null(memmem(out, n, FIRST[i], strlen(FIRST[i])));
+		assert_null(memmem(out, n, LAST[i], strlen(LAST[i]) - 1));
+	}
+	assert_null(memmem(out, n, "lindqvist", 9));
+	assert_null(memmem(out, n, "Juniper", 7));
+	assert_null(memmem(out, n, "evening", 7));
+	assert_true(g[3] & 0x04); /* it came out shorter: padded */
 	tw_gz_free(&gz);
 }
 
@@ -186,7 +309,7 @@ static void test_large_gap_stored_blocks(void **state)
 	                 TW_GZ_OK);
 	assert_int_equal(gz_inflate(g, gl, out, cap), (long)n);
 	assert_null(memmem(out, n, SECRET, strlen(SECRET)));
-	assert_int_equal(tw_pb_redact(key->value, plain, n), 0);
+	assert_int_equal(tw_pb_redact_gz(key->value, plain, n, PB_DEPTH), 0);
 	assert_memory_equal(out, plain, n);
 	/* FEXTRA as full as it gets, the rest in stored blocks. */
 	assert_int_equal(g[3], 0x04);
@@ -197,20 +320,21 @@ static void test_large_gap_stored_blocks(void **state)
 	free(out);
 }
 
-/* A long run of one letter compresses to nothing; its pseudonym does
- * not: the member cannot keep its length. */
+/* Records that differ in one digit ("aaaaaaaa001", "aaaaaaaa002"...)
+ * deflate to a match and a literal each; their pseudonyms, one motif
+ * per value, do not: the member cannot keep its length. */
 static void test_grown_refused(void **state)
 {
-	uint8_t plain[512], g[1024], keep[1024];
+	uint8_t plain[2048], g[2048], keep[2048];
 	size_t n = 0, gl;
 	struct tw_gz gz = { 0 };
 
 	(void)state;
-	plain[n++] = 0x0a;
-	plain[n++] = 200;
-	plain[n++] = 0x01;
-	memset(plain + n, 'a', 200);
-	n += 200;
+	for (int i = 0; i < 120; i++) {
+		plain[n++] = 0x0a;
+		plain[n++] = 11;
+		n += (size_t)snprintf((char *)plain + n, 12, "aaaaaaaa%03d", i);
+	}
 	gl = gz_make(plain, n, 9, -1, g, sizeof(g));
 	memcpy(keep, g, gl);
 	assert_int_equal(tw_gzip_redact(&gz, key->value, g, gl, 1 << 20),
@@ -312,6 +436,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_redacted_member_inflates),
+		cmocka_unit_test(test_text_heavy_kept),
 		cmocka_unit_test(test_every_padding_size),
 		cmocka_unit_test(test_large_gap_stored_blocks),
 		cmocka_unit_test(test_grown_refused),

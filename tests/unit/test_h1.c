@@ -7,6 +7,7 @@
  * stream 1 answered in HTTP/2, decoded again with a fresh HPACK
  * inflater; an upgrade declined, and a 101 to another protocol.
  */
+#include <ctype.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -140,9 +141,17 @@ static void test_chunked_json(void **state)
 	assert_int_equal(res.st.h2.json_bodies, 2);
 	assert_int_equal(res.st.h2.invalid_bodies, 0);
 	assert_int_equal(res.slen[0], n);
-	/* Chunk sizes and CRLFs where they were; extensions zeroed. */
-	assert_memory_equal(res.stream[0] + hl, "5\0\0\0\0\0\0\0\0\0\0\0\r\n",
-	                    14);
+	/* Chunk sizes and CRLFs where they were; extensions
+	 * pseudonymized, ';' and '=' kept. */
+	{
+		char ext[] = ";who=Chiara";
+
+		tw_pseudo_text(key->value, (uint8_t *)ext, strlen(ext));
+		assert_memory_equal(res.stream[0] + hl, "5", 1);
+		assert_memory_equal(res.stream[0] + hl + 1, ext, 11);
+		assert_memory_equal(res.stream[0] + hl + 12, "\r\n", 2);
+		assert_memory_equal(ext + 4, "=", 1);
+	}
 	unchunk(res.stream[0] + hl, n - hl, body);
 	j = json_loads(body, 0, &err);
 	if (!j)
@@ -426,6 +435,138 @@ static void test_upgrade_declined_and_other(void **state)
 	result_free(&res);
 }
 
+/* The pseudonym of s, as the redactor makes it (for exact checks). */
+static const char *ps_of(const char *s, char *out)
+{
+	size_t n = strlen(s);
+
+	memcpy(out, s, n + 1);
+	tw_pseudo_text(key->value, (uint8_t *)out, n);
+	return out;
+}
+
+/*
+ * Tester findings 1, 11 and 13 (issue 5): kept headers keep only what
+ * their grammar allows; chunk extensions keep ';', '=' and quotes with
+ * names and values pseudonymized; an absolute-form target keeps its
+ * scheme, pseudonymizes its userinfo and host, and its path is
+ * redacted as a :path (and is the L7 trace's path).
+ */
+static void test_values_ext_absolute(void **state)
+{
+	const char *req =
+	        "GET http://marisol:Chiara@api-ixqgtnah.corp.example:8080"
+	        "/api/v1/users?email=kalinda%C3%A9 HTTP/1.1\r\n"
+	        "Host: api-ixqgtnah.corp.example\r\n"
+	        "Accept-Encoding: gzip, "
+	        "FC8ZrXbeg_fT3pG-h8msMlc-T1ah9sdbEl7oX8nr"
+	        "\r\nTE: trailers, marisol.castellano51\r\n"
+	        "Content-Type: text/plain; charset=UTF-8; who=Chiara\r\n\r\n"
+	        "Chiara-X /b HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *rsp =
+	        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n"
+	        "Content-Type: text/plain\r\n\r\n"
+	        "5;name=\"Chiara\"\r\nhello\r\n0\r\n\r\n"
+	        "HTTP/1.1 404 Not Chiara\r\nContent-Length: 0\r\n\r\n";
+	struct conv c = { 0 };
+	struct result res;
+	json_t *lines[4];
+	char want[256], p1[128];
+	const char *s0, *s1;
+
+	(void)state;
+	handshake(&c);
+	send_bytes(&c, 0, req, strlen(req), 30);
+	send_bytes(&c, 1, rsp, strlen(rsp), 30);
+	run(&c, &res);
+	assert_false(contains(&res, "marisol"));
+	assert_false(contains(&res, "Chiara"));
+	assert_false(contains(&res, "FC8ZrXbeg"));
+	assert_false(contains(&res, "kalinda"));
+	assert_false(contains(&res, "ixqgtnah"));
+	s0 = (const char *)res.stream[0];
+	assert_int_equal(res.slen[0], strlen(req));
+	snprintf(want, sizeof(want), "GET http://%s@",
+	         ps_of("marisol:Chiara", p1));
+	assert_memory_equal(s0, want, strlen(want));
+	assert_non_null(memmem(s0, res.slen[0], "/api/v1/", 8));
+	{ /* a query value's percent-escape stays one (RFC 3986) */
+		const char *q = memmem(s0, res.slen[0], "?email=", 7);
+
+		assert_non_null(q);
+		assert_memory_equal(q + 14, "%C", 2);
+		assert_memory_equal(q + 17, "%A", 2);
+		assert_true(isxdigit((unsigned char)q[16]) &&
+		            isxdigit((unsigned char)q[19]));
+		assert_memory_not_equal(q + 7, "kalinda", 7);
+	}
+	snprintf(want, sizeof(want), "Accept-Encoding: gzip, %s\r\n",
+	         ps_of("FC8ZrXbeg_fT3pG-h8msMlc-T1ah9sdbEl7oX8nr", p1));
+	assert_non_null(memmem(s0, res.slen[0], want, strlen(want)));
+	snprintf(want, sizeof(want), "TE: trailers, %s\r\n",
+	         ps_of("marisol.castellano51", p1));
+	assert_non_null(memmem(s0, res.slen[0], want, strlen(want)));
+	snprintf(want, sizeof(want),
+	         "Content-Type: text/plain; charset=UTF-8; %s\r\n",
+	         ps_of("who=Chiara", p1));
+	assert_non_null(memmem(s0, res.slen[0], want, strlen(want)));
+	/* The chunk line stays valid: size, ';', '=', quotes. */
+	s1 = (const char *)res.stream[1];
+	snprintf(want, sizeof(want), "\r\n\r\n5%s\r\n",
+	         ps_of(";name=\"Chiara\"", p1));
+	assert_non_null(memmem(s1, res.slen[1], want, strlen(want)));
+	assert_memory_equal(p1, ";", 1);
+	assert_memory_equal(p1 + 5, "=\"", 2);
+	assert_int_equal(res.st.h2.errors, 0);
+	/* Standard methods and reason phrases stay, others do not. */
+	assert_memory_equal(s1, "HTTP/1.1 200 OK\r\n", 17);
+	snprintf(want, sizeof(want), "\r\n\r\n%s /", ps_of("Chiara-X", p1));
+	assert_non_null(memmem(s0, res.slen[0], want, strlen(want)));
+	snprintf(want, sizeof(want), "HTTP/1.1 404 %s\r\n",
+	         ps_of("Not Chiara", p1));
+	assert_non_null(memmem(s1, res.slen[1], want, strlen(want)));
+	/* The L7 trace: origin-form path, the target's authority. */
+	assert_int_equal(l7_lines(&res, lines, 4), 2);
+	json_decref(lines[1]);
+	assert_memory_equal(jstr(lines[0], "path"), "/api/v1/", 8);
+	assert_string_equal(jstr(lines[0], "authority"),
+	                    ps_of("api-ixqgtnah.corp.example:8080", p1));
+	assert_true(json_is_true(json_object_get(lines[0], "complete")));
+	json_decref(lines[0]);
+	result_free(&res);
+}
+
+/*
+ * Tester finding 10 (issue 5): a packet whose IPv4 header fails its
+ * checksum has its TCP zeroed by the packet redactor, so its
+ * connection is given up both ways: the L7 trace never says what the
+ * capture does not (here the response).
+ */
+static void test_untrusted_packet(void **state)
+{
+	const char *req = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+	const char *rsp = "HTTP/1.1 200 OK\r\nContent-Type: application/"
+	                  "json\r\nContent-Length: 17\r\n\r\n"
+	                  "{\"n\": \"Chiara Q\"}";
+	struct conv c = { 0 };
+	struct result res;
+	int at;
+
+	(void)state;
+	handshake(&c);
+	send_bytes(&c, 0, req, strlen(req), 1460);
+	at = c.n;
+	send_bytes(&c, 1, rsp, strlen(rsp), 1460);
+	c.pk[at][10] ^= 0x40; /* the IPv4 header checksum, now wrong */
+	run(&c, &res);
+	assert_int_equal(res.st.untrusted_flows, 1);
+	assert_null(strstr(res.l7, "\"status\":200"));
+	assert_null(strstr(res.l7, "application/json"));
+	assert_null(strstr(res.l7, "\"redaction\":\"json\""));
+	assert_false(contains(&res, "Chiara"));
+	result_free(&res);
+}
+
 static int setup(void **state)
 {
 	struct tw_errbuf eb;
@@ -455,6 +596,8 @@ int main(void)
 		cmocka_unit_test(test_l7_pipelined),
 		cmocka_unit_test(test_h2c_upgrade),
 		cmocka_unit_test(test_upgrade_declined_and_other),
+		cmocka_unit_test(test_values_ext_absolute),
+		cmocka_unit_test(test_untrusted_packet),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

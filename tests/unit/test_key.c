@@ -82,6 +82,10 @@ static void test_env(void **state)
 	assert_non_null(strstr(eb.msg, "at least 256"));
 	setenv("TW_TEST_KEY", "zz", 1);
 	assert_int_equal(tw_key_from_env(&k, "TW_TEST_KEY", &eb), TW_EINVAL);
+	assert_non_null(strstr(eb.msg, "TW_TEST_KEY:1:1: 'z' is not a hex"));
+	setenv("TW_TEST_KEY", "00 11 2", 1);
+	assert_int_equal(tw_key_from_env(&k, "TW_TEST_KEY", &eb), TW_EINVAL);
+	assert_non_null(strstr(eb.msg, "5 hex digits, an odd number"));
 	setenv("TW_TEST_KEY", HEX32, 1);
 	assert_int_equal(tw_key_from_env(&k, "TW_TEST_KEY", &eb), 0);
 	assert_string_equal(tw_key_fingerprint_hex(k, fpr, sizeof(fpr)),
@@ -179,6 +183,40 @@ static void test_text_not_hex(void **state)
 	unlink(path);
 }
 
+/* A key whose bytes are all equal is a placeholder: refused from a
+ * file (hex or raw) and from the environment; one byte apart is not. */
+static void test_degenerate_refused(void **state)
+{
+	uint8_t raw[40];
+	char hex[2 * sizeof(raw) + 1];
+	struct tw_key *k = (void *)1;
+	struct tw_errbuf eb;
+	char *path;
+
+	(void)state;
+	memset(raw, 0, sizeof(raw));
+	path = tmp_file(raw, sizeof(raw), 0600);
+	assert_int_equal(tw_key_from_file(&k, path, &eb), TW_EINVAL);
+	assert_null(k);
+	assert_non_null(strstr(eb.msg, "every byte of the key is 0x00"));
+	unlink(path);
+	memset(hex, 'a', sizeof(hex) - 1);
+	hex[sizeof(hex) - 1] = 0;
+	path = tmp_file(hex, strlen(hex), 0600);
+	assert_int_equal(tw_key_from_file(&k, path, &eb), TW_EINVAL);
+	assert_non_null(strstr(eb.msg, "every byte of the key is 0xaa"));
+	unlink(path);
+	setenv("TW_TEST_KEY", hex, 1);
+	assert_int_equal(tw_key_from_env(&k, "TW_TEST_KEY", &eb), TW_EINVAL);
+	assert_null(k);
+	assert_non_null(strstr(eb.msg, "TW_TEST_KEY: every byte"));
+	hex[5] = 'b';
+	setenv("TW_TEST_KEY", hex, 1);
+	assert_int_equal(tw_key_from_env(&k, "TW_TEST_KEY", &eb), 0);
+	tw_key_free(k);
+	unsetenv("TW_TEST_KEY");
+}
+
 static void test_different_keys_differ(void **state)
 {
 	uint8_t a[32] = { 1 }, b[32] = { 2 };
@@ -204,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_file_hex_and_raw_agree),
 		cmocka_unit_test(test_file_refusals),
 		cmocka_unit_test(test_text_not_hex),
+		cmocka_unit_test(test_degenerate_refused),
 		cmocka_unit_test(test_different_keys_differ),
 	};
 

@@ -306,6 +306,43 @@ static void test_stats_routes(void **state)
 	free(st);
 }
 
+/* Requests without an answer (a protocol error before any status, a
+ * cancel) have no latency, overall or per route; the first reason of an
+ * outcome is kept and reaches the JSON. */
+static void test_stats_no_answer(void **state)
+{
+	struct tw_l7_stats *st = malloc(sizeof(*st));
+	json_t *j;
+
+	(void)state;
+	assert_non_null(st);
+	tw_l7_stats_init(st, 1000000);
+	tw_l7_stats_finish(st, "GET /a", TW_L7_PROTOCOL, 0, -1, 5000);
+	tw_l7_stats_finish(st, "GET /a", TW_L7_CANCELLED, 0, -1, 7000);
+	tw_l7_stats_reason(st, TW_L7_PROTOCOL, "GOAWAY sent: PROTOCOL_ERROR");
+	tw_l7_stats_reason(st, TW_L7_PROTOCOL, "a later one");
+	assert_int_equal(st->completed, 2);
+	assert_int_equal(st->latency.count, 0);
+	assert_int_equal(st->routes[0].latency.count, 0);
+	tw_l7_stats_finish(st, "GET /a", TW_L7_PROTOCOL, 200, -1, 9000);
+	assert_int_equal(st->latency.count, 1); /* it had a status */
+	assert_string_equal(st->reason[TW_L7_PROTOCOL],
+	                    "GOAWAY sent: PROTOCOL_ERROR");
+	st->interrupted = true;
+	j = tw_l7_stats_json(st, "http://x");
+	assert_string_equal(
+	        json_string_value(json_object_get(json_object_get(j, "reasons"),
+	                                          "protocol_error")),
+	        "GOAWAY sent: PROTOCOL_ERROR");
+	assert_true(json_is_true(json_object_get(j, "interrupted")));
+	assert_int_equal(json_integer_value(json_object_get(
+	                         json_object_get(j, "outcomes"), "cancelled")),
+	                 1);
+	json_decref(j);
+	tw_l7_stats_free(st);
+	free(st);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -317,6 +354,7 @@ int main(void)
 		cmocka_unit_test(test_route),
 		cmocka_unit_test(test_stats),
 		cmocka_unit_test(test_stats_routes),
+		cmocka_unit_test(test_stats_no_answer),
 	};
 
 	return cmocka_run_group_tests_name("l7_sched", tests, NULL, NULL);

@@ -116,6 +116,23 @@ static void test_http1_line(void **state)
 	tw_l7_trace_free(&t);
 }
 
+/* Whether ex's body is the len bytes at want: those held, then zeros
+ * (made as they are sent). */
+static bool body_is(const struct tw_l7_exchange *ex, const void *want,
+                    size_t len)
+{
+	const uint8_t *w = want;
+
+	if (ex->body_len != len || ex->body_have > len)
+		return false;
+	if (ex->body_have && memcmp(ex->body, w, ex->body_have))
+		return false;
+	for (size_t i = ex->body_have; i < len; i++)
+		if (w[i])
+			return false;
+	return true;
+}
+
 static void test_bodies(void **state)
 {
 	static const struct {
@@ -151,9 +168,7 @@ static void test_bodies(void **state)
 		assert_int_equal(tw_l7_trace_add_line(&tr, "f", 1, t[i].line,
 		                                      strlen(t[i].line), &eb),
 		                 0);
-		assert_int_equal(tr.ex[0].body_len, t[i].len);
-		if (t[i].len)
-			assert_memory_equal(tr.ex[0].body, t[i].data, t[i].len);
+		assert_true(body_is(&tr.ex[0], t[i].data, t[i].len));
 		assert_int_equal(tr.ex[0].grpc_status, -1);
 		tw_l7_trace_free(&tr);
 	}
@@ -298,8 +313,88 @@ static void test_truncated(void **state)
 	assert_memory_equal(t.ex[0].body, want, sizeof(want));
 	assert_int_equal(
 	        tw_l7_trace_add_line(&t, "f", 2, other, strlen(other), &eb), 0);
-	assert_int_equal(t.ex[1].body_len, 9);
-	assert_memory_equal(t.ex[1].body, "{\"a\"\0\0\0\0\0", 9);
+	assert_true(body_is(&t.ex[1], "{\"a\"\0\0\0\0\0", 9));
+	tw_l7_trace_free(&t);
+}
+
+/* An omitted body over what a buffer would hold (20 MB): its size is
+ * kept, no byte of it is held (zeros are made as they are sent); one
+ * past the bound is refused, not sent empty. */
+static void test_big_omitted(void **state)
+{
+	const char *big = "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/\","
+	                  "\"request\":{\"body\":{\"encoding\":\"omitted\","
+	                  "\"size\":20000000}}}";
+	const char *huge = "{\"start_ns\":1,\"method\":\"PUT\",\"path\":\"/\","
+	                   "\"request\":{\"body\":{\"encoding\":\"omitted\","
+	                   "\"size\":1099511627777}}}";
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 1, big, strlen(big), &eb), 0);
+	assert_int_equal(t.ex[0].body_len, 20000000);
+	assert_int_equal(t.ex[0].body_have, 0);
+	assert_int_equal(
+	        tw_l7_trace_add_line(&t, "f", 2, huge, strlen(huge), &eb),
+	        TW_EFORMAT);
+	assert_non_null(strstr(eb.msg, "f:2: request body: omitted size"));
+	tw_l7_trace_free(&t);
+}
+
+/* A line of an unknown format version is refused, naming file:line;
+ * "v":1 and no "v" are read. */
+static void test_version(void **state)
+{
+	const char *v1 = "{\"v\":1,\"start_ns\":1,\"method\":\"GET\","
+	                 "\"path\":\"/\"}";
+	const char *v2 = "{\"v\":2,\"start_ns\":1,\"method\":\"GET\","
+	                 "\"path\":\"/\"}";
+	const char *vs = "{\"v\":\"1\",\"start_ns\":1,\"method\":\"GET\","
+	                 "\"path\":\"/\"}";
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+
+	(void)state;
+	assert_int_equal(tw_l7_trace_add_line(&t, "f", 1, v1, strlen(v1), &eb),
+	                 0);
+	assert_int_equal(tw_l7_trace_add_line(&t, "f", 2, v2, strlen(v2), &eb),
+	                 TW_EFORMAT);
+	assert_non_null(strstr(eb.msg, "f:2: trace version \"v\":2 is not "
+	                               "supported"));
+	assert_int_equal(tw_l7_trace_add_line(&t, "f", 3, vs, strlen(vs), &eb),
+	                 TW_EFORMAT);
+	assert_int_equal(t.n, 1);
+	tw_l7_trace_free(&t);
+}
+
+/* --max-gap: a start a year off comes within the cap of the one before;
+ * gaps under it are kept. */
+static void test_cap_gaps(void **state)
+{
+	static const long long start[] = { 0, 1000000000, 31536000000000000,
+		                           31536001000000000 };
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	char line[160];
+
+	(void)state;
+	for (int i = 0; i < 4; i++) {
+		snprintf(line, sizeof(line),
+		         "{\"start_ns\":%lld,\"method\":\"GET\",\"path\":"
+		         "\"/\"}",
+		         start[i]);
+		assert_int_equal(tw_l7_trace_add_line(&t, "f", (uint64_t)i + 1,
+		                                      line, strlen(line), &eb),
+		                 0);
+	}
+	tw_l7_trace_sort(&t);
+	assert_int_equal(tw_l7_trace_cap_gaps(&t, 2000000000), 1);
+	assert_int_equal(t.ex[1].start_ns, 1000000000);
+	assert_int_equal(t.ex[2].start_ns, 3000000000);
+	assert_int_equal(t.ex[3].start_ns, 4000000000);
+	assert_int_equal(tw_l7_trace_span(&t), 4000000000);
 	tw_l7_trace_free(&t);
 }
 
@@ -372,11 +467,40 @@ static void test_load_errors(void **state)
 	                 TW_EIO);
 	assert_non_null(strstr(eb.msg, "/nonexistent/x.jsonl"));
 	tw_l7_trace_free(&t);
-	path = write_tmp("garbage\n{}\n");
+	path = write_tmp("\n{}\n{}\n");
 	tw_log_set_sink(sink, NULL);
 	assert_int_equal(tw_l7_trace_load(&t, path, &eb), TW_EFORMAT);
 	tw_log_set_sink(NULL, NULL);
 	assert_non_null(strstr(eb.msg, "no usable exchange"));
+	tw_l7_trace_free(&t);
+	unlink(path);
+}
+
+/* A file that is not JSON Lines (a capture given by mistake, text) is
+ * one error at once, not a warning a line. */
+static void test_not_jsonl(void **state)
+{
+	/* pcapng's section header: "\n\r\r\n" then binary. */
+	static const char pcapng[] = "\n\r\r\n\x1c\x01\x01\x01M<+\x1a\n"
+	                             "x\n";
+	struct tw_l7_trace t = { 0 };
+	struct tw_errbuf eb;
+	char *path;
+
+	(void)state;
+	path = write_tmp(pcapng);
+	nlogged = 0;
+	tw_log_set_sink(sink, NULL);
+	assert_int_equal(tw_l7_trace_load(&t, path, &eb), TW_EFORMAT);
+	assert_non_null(strstr(eb.msg, "not a JSON Lines trace: looks like "
+	                               "pcapng"));
+	tw_l7_trace_free(&t);
+	unlink(path);
+	path = write_tmp("\nGET / HTTP/1.1\n{}\n");
+	assert_int_equal(tw_l7_trace_load(&t, path, &eb), TW_EFORMAT);
+	tw_log_set_sink(NULL, NULL);
+	assert_non_null(strstr(eb.msg, ":2: not a JSON Lines trace"));
+	assert_int_equal(nlogged, 0);
 	tw_l7_trace_free(&t);
 	unlink(path);
 }
@@ -392,6 +516,10 @@ int main(void)
 		cmocka_unit_test(test_message_times),
 		cmocka_unit_test(test_load),
 		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_big_omitted),
+		cmocka_unit_test(test_version),
+		cmocka_unit_test(test_cap_gaps),
+		cmocka_unit_test(test_not_jsonl),
 	};
 
 	return cmocka_run_group_tests_name("l7_trace", tests, NULL, NULL);

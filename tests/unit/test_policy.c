@@ -205,6 +205,13 @@ static void test_warnings(void **state)
 	        parse("version: 1\naddresses: {keep: [0.0.0.0/0]}\n", &eb), 0);
 	assert_int_equal(tw_policy_warnings(&pol, w, 1), 1);
 	assert_non_null(strstr(w[0], "'keep' holds 0.0.0.0/0"));
+	/* A kept header whose values no grammar checks (issue 5). */
+	assert_int_equal(parse("version: 1\nhttp:\n  keep_headers: [te, "
+	                       "x-request-id]\n",
+	                       &eb),
+	                 0);
+	assert_int_equal(tw_policy_warnings(&pol, w, 4), 1);
+	assert_non_null(strstr(w[0], "keeps 'x-request-id' as sent"));
 }
 
 static void test_hash_is_of_the_bytes(void **state)
