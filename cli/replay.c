@@ -498,6 +498,30 @@ static int check_metrics_file(const char *path)
 	return TW_EXIT_USER;
 }
 
+/* Refuses outputs that would destroy the trace being read, or mix
+ * with each other (a trace and a summary on one standard output). */
+static int check_outputs(const struct replay_opts *o)
+{
+	const char *outs[] = { o->out, o->json_path, o->metrics_file };
+	const char *names[] = { "-w", "--json", "--metrics-file" };
+
+	for (size_t i = 0; i < 3; i++) {
+		if (!outs[i])
+			continue;
+		if (tw_cli_same_file(outs[i], 1, o->trace, 0))
+			return tw_cli_usage_error(VERB,
+			                          "%s %s is the trace being "
+			                          "read",
+			                          names[i], outs[i]);
+		for (size_t j = i + 1; j < 3; j++)
+			if (outs[j] && tw_cli_same_file(outs[i], 1, outs[j], 1))
+				return tw_cli_usage_error(
+				        VERB, "%s and %s name one file",
+				        names[i], names[j]);
+	}
+	return 0;
+}
+
 static int check_opts(struct replay_opts *o, int argc, char **argv)
 {
 	if (optind != argc - 1)
@@ -516,6 +540,8 @@ static int check_opts(struct replay_opts *o, int argc, char **argv)
 		                          "--topspeed exclude each other");
 	if (o->pcap_out && !o->out)
 		return tw_cli_usage_error(VERB, "--pcap goes with -w");
+	if (check_outputs(o))
+		return TW_EXIT_USER;
 	/* A dry run has no clock to wait on: endless loops would fill the
 	 * disk at memory speed. */
 	if (o->out && !o->eng.loops && !o->eng.duration_ns && !o->eng.limit)

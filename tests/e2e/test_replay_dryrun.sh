@@ -190,6 +190,17 @@ n=$("$tw" replay -q -w /dev/full "$in" 2>&1 | grep -c 'write failed')
 [ "$n" -eq 1 ] || { echo "FAILED: write error reported $n times"; fail=1; }
 "$tw" replay -q -w "$tmp/u.pcapng" /nonexistent.pcap 2>/dev/null
 [ $? -eq 1 ] || { echo "FAILED: missing trace should exit 1"; fail=1; }
+# Outputs never overwrite the trace (by name or link), nor each other.
+cp "$corpus/trex-dns.pcap" "$tmp/self.pcap"
+ln -s "$tmp/self.pcap" "$tmp/link.pcap"
+sum=$(md5sum <"$tmp/self.pcap")
+for w in "-w $tmp/self.pcap" "-w $tmp/link.pcap" \
+	"-w $tmp/v.pcapng --json $tmp/link.pcap" "-w - --json -"; do
+	"$tw" replay -q -t $w "$tmp/self.pcap" >/dev/null 2>&1
+	[ $? -eq 1 ] || { echo "FAILED: replay $w should exit 1"; fail=1; }
+done
+[ "$(md5sum <"$tmp/self.pcap")" = "$sum" ] ||
+	{ echo "FAILED: the trace was overwritten"; fail=1; }
 
 [ "$fail" -eq 0 ] && echo "replay dry runs: all checks passed"
 exit "$fail"
