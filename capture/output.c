@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "capture/rotate.h"
+#include "trace/reader.h"
 #include "trace/log.h"
 
 #define MAX_CHILDREN 64
@@ -222,6 +223,34 @@ static void cut_back(struct tw_capout *c)
 		       c->temp, strerror(errno));
 }
 
+/*
+ * After a cut, the counts must say what the file holds, not what was
+ * handed to the writer: the records still in its buffer were lost.  The
+ * file is read back (a rare path: once, when the capture stops on an
+ * error).
+ */
+static void recount(struct tw_capout *c)
+{
+	struct tw_reader *r;
+	struct tw_packet pkt;
+	char msg[TW_ERRMSG_MAX];
+	uint64_t n = 0;
+
+	if (tw_reader_open(&r, c->temp, msg, sizeof(msg)) < 0)
+		return;
+	while (tw_reader_next(r, &pkt) > 0)
+		n++;
+	tw_reader_close(r);
+	if (n > c->file_packets)
+		return;
+	c->packets -= c->file_packets - n;
+	c->file_packets = n;
+	if (c->file_bytes > c->file_good) {
+		c->bytes -= c->file_bytes - c->file_good;
+		c->file_bytes = c->file_good;
+	}
+}
+
 /* Flushes and closes the writer; on error cuts the file back. */
 static int end_writer(struct tw_capout *c)
 {
@@ -234,8 +263,10 @@ static int end_writer(struct tw_capout *c)
 		tw_errf(&c->eb, rc, "%s", tw_writer_errmsg(c->w));
 	tw_writer_close(c->w, msg, sizeof(msg));
 	c->w = NULL;
-	if (rc < 0 && !c->to_stdout)
+	if (rc < 0 && !c->to_stdout) {
 		cut_back(c);
+		recount(c);
+	}
 	return rc;
 }
 

@@ -58,6 +58,13 @@ grep -q "Stopped by: *error" "$tmp/full.err" || failed "disk full: no summary"
 $chk valid "$tmp/full"/* || failed "disk full: invalid files"
 ls "$tmp/full" | grep -q part && failed "disk full: .part left"
 [ "$(ls "$tmp/full" | wc -l)" -ge 3 ] || failed "disk full: $(ls "$tmp/full")"
+# The summary counts what reached the files, not what the writer took.
+said=$(sed -n 's/^Packets: *\([0-9]*\) written.*/\1/p' "$tmp/full.err")
+held=0
+for f2 in "$tmp/full"/*; do
+	held=$((held + $(tshark -r "$f2" 2>/dev/null | wc -l)))
+done
+[ "$said" = "$held" ] || failed "disk full: summary says $said written, files hold $held"
 kill "$sender" 2>/dev/null
 
 [ "$fail" -eq 0 ] && echo "stopping: all checks passed"
